@@ -1,0 +1,47 @@
+/// One step of work with side effects: a call to a database, an HTTP API, a payment provider.
+///
+/// Activities are registered as values, so they can carry their dependencies. They run at least
+/// once, on the runtime's worker pool; make them idempotent where a repeat would hurt.
+///
+/// ```swift
+/// struct GetShoppingCart: Activity {
+///     let carts: ShoppingCartClient
+///     func run(_ cartId: String, context: ActivityContext) async throws -> Cart {
+///         try await carts.cart(id: cartId)
+///     }
+/// }
+/// ```
+public protocol Activity: Sendable {
+    /// What the orchestration passes to `call`.
+    associatedtype Input: Codable & Sendable
+    /// What the activity returns.
+    associatedtype Output: Codable & Sendable
+
+    /// The name history records; defaults to the type's name.
+    static var name: String { get }
+
+    /// The work.
+    func run(_ input: Input, context: ActivityContext) async throws -> Output
+}
+
+extension Activity {
+    public static var name: String { String(describing: Self.self) }
+}
+
+/// What an activity knows about the call that started it.
+public struct ActivityContext: Sendable {
+    /// The orchestration instance that called the activity.
+    public let instanceId: String
+    /// The activity's registered name.
+    public let activityName: String
+    /// Which attempt this is: 1 for the first call, higher on retries.
+    public let attempt: Int
+
+    /// Whether the runtime is shutting down and wants the activity to stop early.
+    public var isCancelled: Bool { Task.isCancelled }
+
+    /// Throws `CancellationError` if the runtime is shutting down.
+    public func checkCancellation() throws {
+        try Task.checkCancellation()
+    }
+}

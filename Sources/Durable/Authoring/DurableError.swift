@@ -1,0 +1,57 @@
+/// Errors the runtime and client report for bad input or misuse, each with a message a person can act on.
+public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Two registered orchestrations, or two registered activities, share a name.
+    case duplicateRegistration(kind: String, name: String)
+    /// No orchestration with this name is registered.
+    case unknownOrchestration(String)
+    /// No activity with this name is registered.
+    case unknownActivity(String)
+    /// No instance with this id exists.
+    case unknownInstance(String)
+    /// An instance with this id exists already; `status` is its current runtime status.
+    case instanceAlreadyExists(String, status: RuntimeStatus)
+    /// A value could not be encoded into a ``Payload``.
+    case encodingFailed(type: String, reason: String)
+    /// A ``Payload`` did not decode as the expected type.
+    case decodingFailed(type: String, reason: String)
+    /// An orchestration's input does not decode as the orchestration's `Input` type.
+    case invalidInput(orchestration: String, reason: String)
+    /// Waiting for an instance took longer than the caller allowed.
+    case timedOut(instanceId: String, after: Duration)
+    /// Orchestration code touched its context from outside the instance's executor, for example
+    /// from `Task.detached`. Such code would not replay deterministically.
+    case escapedExecutor(instanceId: String, operation: String)
+    /// The instance stopped running (it failed, or its runtime shut down) while the code still awaited a result.
+    case instanceStopped(String)
+    /// The runtime was shut down.
+    case runtimeShutDown
+
+    public var description: String {
+        switch self {
+        case .duplicateRegistration(let kind, let name):
+            "Duplicate registration: two \(kind)s are named '\(name)'. Give one a different `static var name`."
+        case .unknownOrchestration(let name):
+            "No orchestration named '\(name)' is registered with this runtime."
+        case .unknownActivity(let name):
+            "No activity named '\(name)' is registered with this runtime."
+        case .unknownInstance(let id):
+            "No instance with id '\(id)' exists."
+        case .instanceAlreadyExists(let id, let status):
+            "An instance with id '\(id)' already exists and is \(status)."
+        case .encodingFailed(let type, let reason):
+            "Could not encode a value of type \(type): \(reason)"
+        case .decodingFailed(let type, let reason):
+            "Could not decode a value of type \(type): \(reason)"
+        case .invalidInput(let orchestration, let reason):
+            "The input does not fit orchestration '\(orchestration)': \(reason)"
+        case .timedOut(let id, let duration):
+            "Instance '\(id)' did not finish within \(duration)."
+        case .escapedExecutor(let id, let operation):
+            "Orchestration '\(id)' called \(operation) from outside its executor (Task.detached or Task {} inside an orchestration?). Use async let or a task group instead, so the call replays deterministically."
+        case .instanceStopped(let id):
+            "Instance '\(id)' stopped while its code was still waiting."
+        case .runtimeShutDown:
+            "The runtime has been shut down."
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A snapshot of one instance, as ``DurableClient/status(of:)`` reports it.
+public struct InstanceStatus: Sendable, Hashable {
+    /// The instance's id.
+    public var instanceId: String
+    /// The orchestration's registered name.
+    public var name: String
+    /// Where the instance is in its life.
+    public var runtimeStatus: RuntimeStatus
+    /// The input it was started with.
+    public var input: Payload
+    /// The output, once `completed`.
+    public var output: Payload?
+    /// The last value the code passed to `setCustomStatus`.
+    public var customStatus: Payload?
+    /// Why it failed, once `failed`.
+    public var failure: FailureDetails?
+    /// When it was created.
+    public var createdAt: Date
+    /// When its history last grew.
+    public var lastUpdatedAt: Date
+    /// The caller, for a sub-orchestration.
+    public var parent: ParentInstance?
+
+    /// Decodes the output as `type`; `nil` while there is none.
+    public func output<Value: Decodable>(as type: Value.Type) throws -> Value? {
+        try output?.decode(type)
+    }
+
+    /// Decodes the custom status as `type`; `nil` while none was set.
+    public func customStatus<Value: Decodable>(as type: Value.Type) throws -> Value? {
+        try customStatus?.decode(type)
+    }
+}
+
+extension InstanceStatus {
+    /// The status an instance has after `event`. Live execution and recovery both fold history through here.
+    mutating func apply(_ event: HistoryEvent) {
+        lastUpdatedAt = event.timestamp
+        switch event.kind {
+        case .executionStarted(let name, let input, let parent):
+            self.name = name
+            self.input = input
+            self.parent = parent
+            self.createdAt = event.timestamp
+            runtimeStatus = .running
+        case .customStatusSet(let value):
+            customStatus = value
+        case .executionCompleted(let output):
+            self.output = output
+            runtimeStatus = .completed
+        case .executionFailed(let failure):
+            self.failure = failure
+            runtimeStatus = .failed
+        case .taskScheduled, .taskCompleted, .taskFailed, .subOrchestrationCreated, .subOrchestrationCompleted,
+            .subOrchestrationFailed:
+            break
+        }
+    }
+
+    /// The status of an instance whose history is `events`, or `nil` if it does not start with ExecutionStarted.
+    init?(instanceId: String, events: some Sequence<HistoryEvent>) {
+        var iterator = events.makeIterator()
+        guard let first = iterator.next(), case .executionStarted(let name, let input, let parent) = first.kind else {
+            return nil
+        }
+        self.init(
+            instanceId: instanceId, name: name, runtimeStatus: .running, input: input, createdAt: first.timestamp,
+            lastUpdatedAt: first.timestamp, parent: parent)
+        while let event = iterator.next() { apply(event) }
+    }
+}

@@ -1,0 +1,27 @@
+/// Where an instance is in its life.
+public enum RuntimeStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// Created, not yet running (for example a scheduled start).
+    case pending
+    /// Running: its code is executing or waiting for a result.
+    case running
+    /// Returned an output.
+    case completed
+    /// Threw, or was stopped by the engine; see ``InstanceStatus/failure``.
+    case failed
+    /// Stopped by a client.
+    case terminated
+    /// Paused by a client; resumes where it left off.
+    case suspended
+    /// Ended this execution and started afresh with new input.
+    case continuedAsNew
+
+    /// Whether the instance has ended for good.
+    public var isFinished: Bool {
+        switch self {
+        case .completed, .failed, .terminated: true
+        case .pending, .running, .suspended, .continuedAsNew: false
+        }
+    }
+
+    public var description: String { rawValue }
+}

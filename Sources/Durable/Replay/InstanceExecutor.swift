@@ -1,0 +1,179 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The deterministic executor behind one orchestration instance.
+///
+/// It is both the instance actor's `SerialExecutor` and the orchestration task's `TaskExecutor`,
+/// so the code, its `async let`s and its task-group children all run here, one job at a time, in
+/// FIFO order. It drains run-until-idle: jobs first, and only when no job is left does it hand the
+/// instance the next message (a history event). So each event is followed by a full drain, and the
+/// interleaving of the code is a pure function of the history.
+final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+    // @unchecked: `state` is guarded by its mutex, `drainingThread` is atomic, and `instance` is set
+    // once before the executor is shared.
+
+    /// How drains are started.
+    enum Scheduling {
+        /// A drain starts on a Dispatch worker whenever work arrives at an idle executor.
+        case automatic
+        /// The owner calls ``drain()`` itself (for replaying a history in isolation).
+        case manual
+    }
+
+    fileprivate struct State {
+        var jobs: [UnownedJob] = []
+        var messages = MessageQueue()
+        var isDraining = false
+    }
+
+    private let state = Mutex(State())
+    private let drainingThread = Atomic<UInt>(0)
+    private let scheduling: Scheduling
+    weak var instance: OrchestrationInstance?
+
+    init(scheduling: Scheduling) {
+        self.scheduling = scheduling
+    }
+
+    // MARK: Executor conformances
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let start = state.withLock { state in
+            state.jobs.append(job)
+            return state.startDrainIfIdle(scheduling)
+        }
+        if start { scheduleDrain() }
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    func isIsolatingCurrentContext() -> Bool? {
+        isCurrentThreadDraining
+    }
+
+    func checkIsolated() {
+        // The runtime calls this only from `assumeIsolated`/`preconditionIsolated`, whose contract
+        // is to trap; every path that user code reaches checks `isCurrentThreadDraining` first.
+        precondition(isCurrentThreadDraining, "Not on the orchestration instance's executor")
+    }
+
+    // MARK: Messages and draining
+
+    /// Whether the calling thread is draining this executor right now.
+    var isCurrentThreadDraining: Bool {
+        drainingThread.load(ordering: .acquiring) == currentThreadID()
+    }
+
+    /// Queues a message for the instance; it is handled once every job queued before it has run.
+    func post(_ message: InstanceMessage) {
+        let start = state.withLock { state in
+            state.messages.append(message)
+            return state.startDrainIfIdle(scheduling)
+        }
+        if start { scheduleDrain() }
+    }
+
+    /// Queues messages that must be handled before any posted later, such as the events of a history being replayed.
+    func post(contentsOf messages: [InstanceMessage]) {
+        let start = state.withLock { state in
+            for message in messages { state.messages.append(message) }
+            return state.startDrainIfIdle(scheduling)
+        }
+        if start { scheduleDrain() }
+    }
+
+    private func scheduleDrain() {
+        DispatchQueue.global().async { self.runDrain() }
+    }
+
+    /// Runs jobs and messages until there are none left. With `.manual` scheduling, the caller drives.
+    func drain() {
+        let start = state.withLock { state -> Bool in
+            guard !state.isDraining else { return false }
+            state.isDraining = true
+            return true
+        }
+        if start { runDrain() }
+    }
+
+    private func runDrain() {
+        drainingThread.store(currentThreadID(), ordering: .releasing)
+        let instance = self.instance
+        var batch: [UnownedJob] = []
+        while true {
+            enum Next { case jobs, message(InstanceMessage), idle }
+            let next = state.withLock { state -> Next in
+                if !state.jobs.isEmpty {
+                    swap(&batch, &state.jobs)
+                    return .jobs
+                }
+                if let message = state.messages.popFirst() { return .message(message) }
+                state.isDraining = false
+                return .idle
+            }
+            switch next {
+            case .jobs:
+                for job in batch {
+                    job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+                }
+                batch.removeAll(keepingCapacity: true)
+            case .message(let message):
+                instance?.assumeIsolated { $0.handle(message) }
+            case .idle:
+                drainingThread.store(0, ordering: .releasing)
+                return
+            }
+        }
+    }
+}
+
+extension InstanceExecutor.State {
+    /// Marks a drain as started when none is running; returns whether the caller must start one.
+    fileprivate mutating func startDrainIfIdle(_ scheduling: InstanceExecutor.Scheduling) -> Bool {
+        guard scheduling == .automatic, !isDraining else { return false }
+        isDraining = true
+        return true
+    }
+}
+
+/// A FIFO queue that pops from the front in O(1).
+struct MessageQueue {
+    private var storage: [InstanceMessage] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == storage.count }
+
+    mutating func append(_ message: InstanceMessage) {
+        storage.append(message)
+    }
+
+    mutating func popFirst() -> InstanceMessage? {
+        guard head < storage.count else { return nil }
+        let message = storage[head]
+        head += 1
+        if head == storage.count {
+            storage.removeAll(keepingCapacity: storage.count < 1024)
+            head = 0
+        }
+        return message
+    }
+}
+
+private func currentThreadID() -> UInt {
+    #if canImport(Darwin)
+    UInt(bitPattern: pthread_self())
+    #else
+    UInt(pthread_self())
+    #endif
+}

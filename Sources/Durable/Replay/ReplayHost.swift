@@ -1,0 +1,78 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// What replaying a history through the current code produced.
+public struct ReplayResult: Sendable {
+    /// How the replay ended.
+    public enum Outcome: Sendable, Hashable {
+        /// The code returned this output.
+        case completed(Payload)
+        /// The code threw, or diverged from history (see ``NondeterminismError``).
+        case failed(FailureDetails)
+        /// The code is waiting for results the history does not hold yet.
+        case waiting
+    }
+
+    /// How the replay ended.
+    public var outcome: Outcome
+    /// Every command the code issued, in order, as the scheduling event it corresponds to.
+    public var commands: [HistoryEvent.Kind]
+    /// The events a live run would append after the given history.
+    public var newEvents: [HistoryEvent]
+}
+
+/// Hosts an instance that replays a history in isolation: nothing is dispatched, nothing stored.
+final class ReplayHost: InstanceHost {
+    private struct State {
+        var commands: [HistoryEvent.Kind] = []
+        var newEvents: [HistoryEvent] = []
+        var outcome: ReplayResult.Outcome = .waiting
+    }
+
+    private let state = Mutex(State())
+    private let clock: Date
+
+    private init(clock: Date) {
+        self.clock = clock
+    }
+
+    static func replay(
+        _ history: [HistoryEvent], instanceId: String, orchestration: OrchestrationEntry, input: Payload
+    ) async -> ReplayResult {
+        let host = ReplayHost(clock: history.last?.timestamp ?? Date())
+        let instance = OrchestrationInstance(
+            instanceId: instanceId, orchestration: orchestration, input: input, history: history, host: host,
+            scheduling: .manual)
+        instance.start()
+        // Drain on a plain thread: running jobs from inside this task's own thread of execution is not allowed.
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                instance.executor.drain()
+                continuation.resume()
+            }
+        }
+        return host.state.withLock { ReplayResult(outcome: $0.outcome, commands: $0.commands, newEvents: $0.newEvents) }
+    }
+
+    func now() -> Date { clock }
+
+    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) {
+        state.withLock { $0.newEvents.append(event) }
+    }
+
+    func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
+        state.withLock { $0.commands.append(command.scheduledEvent(sequence: sequence)) }
+    }
+
+    func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
+
+    func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome) {
+        state.withLock { state in
+            switch outcome {
+            case .completed(let output): state.outcome = .completed(output)
+            case .failed(let failure): state.outcome = .failed(failure)
+            }
+        }
+    }
+}

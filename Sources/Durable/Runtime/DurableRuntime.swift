@@ -1,0 +1,75 @@
+import Foundation
+
+/// Runs orchestrations inside your process: holds the registered code, the history store and the
+/// worker pool, and resumes unfinished instances from the store when it starts.
+///
+/// ```swift
+/// let runtime = try await DurableRuntime {
+///     PlaceOrder.self
+///     ProcessPayment(gateway: gateway)
+/// }
+/// let id = try await runtime.client.start(PlaceOrder.self, input: order)
+/// let trackingNumber = try await runtime.client.result(of: id, as: PlaceOrder.self)
+/// ```
+public final class DurableRuntime: Sendable {
+    /// Tuning knobs, with defaults that suit most processes.
+    public struct Configuration: Sendable {
+        /// How many activities may run at once across all instances.
+        public var maxConcurrentActivities: Int
+
+        /// Creates a configuration. By default up to 16 activities per core run at once.
+        public init(maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16) {
+            self.maxConcurrentActivities = maxConcurrentActivities
+        }
+    }
+
+    /// Where histories are kept.
+    public struct Storage: Sendable {
+        let makeStore: @Sendable () throws -> any HistoryStore
+
+        /// In memory: fast, and gone when the process ends.
+        public static var memory: Storage { Storage { InMemoryHistoryStore() } }
+
+        /// A store you provide, for example an ``InMemoryHistoryStore`` shared with another runtime.
+        public static func store(_ store: any HistoryStore) -> Storage { Storage { store } }
+    }
+
+    /// Starts instances and asks about them.
+    public let client: DurableClient
+    let engine: Engine
+
+    /// Creates a runtime for the orchestrations and activities the builder lists, and resumes
+    /// every unfinished instance the storage holds.
+    ///
+    /// - Throws: ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
+    public init(
+        storage: Storage = .memory, configuration: Configuration = Configuration(),
+        @RegistrationBuilder _ registrations: () -> [Registration]
+    ) async throws {
+        let registry = try Registry(registrations())
+        engine = Engine(registry: registry, store: try storage.makeStore(), configuration: configuration)
+        client = DurableClient(engine: engine)
+        try engine.recover()
+    }
+
+    /// Replays `history` through the registered orchestration code without running any activity,
+    /// and reports what the code did. Use it to check that a change to an orchestration still
+    /// replays the histories it wrote before.
+    public func replay(_ history: [HistoryEvent], instanceId: String = "replay") async throws -> ReplayResult {
+        guard let first = history.first, case .executionStarted(let name, let input, _) = first.kind else {
+            throw DurableError.invalidInput(orchestration: "?", reason: "a history starts with ExecutionStarted")
+        }
+        return await ReplayHost.replay(
+            history, instanceId: instanceId, orchestration: try engine.registry.orchestration(named: name), input: input)
+    }
+
+    /// Stops dispatching work. Running instances stop where they are, without recording anything,
+    /// so a runtime opened later on the same storage resumes them.
+    public func shutdown() {
+        engine.shutdown()
+    }
+
+    deinit {
+        engine.shutdown()
+    }
+}

@@ -1,0 +1,38 @@
+/// Where instance histories live. The runtime appends; on startup it reads everything back and
+/// resumes whatever had not finished.
+///
+/// The shape fits an append-only log with group commit: `append` only queues the event (in order,
+/// per instance) and returns a ``JournalPosition``; callers that must not acknowledge before the
+/// event is on disk await ``waitUntilDurable(_:)``. Orchestration steps do not wait, so many
+/// appends share one write and one sync.
+public protocol HistoryStore: Sendable {
+    /// Queues `event` at the end of the instance's history and returns its position.
+    func append(_ event: HistoryEvent, to instanceId: String) throws -> JournalPosition
+
+    /// Returns once everything appended up to `position` is durable.
+    func waitUntilDurable(_ position: JournalPosition) async throws
+
+    /// The history of one instance, or `nil` if the store has none.
+    func history(of instanceId: String) throws -> [HistoryEvent]?
+
+    /// Every instance's history, for recovery on startup.
+    func allHistories() throws -> [String: [HistoryEvent]]
+
+    /// Deletes an instance's history.
+    func removeHistory(of instanceId: String) throws
+}
+
+/// A point in a store's append order.
+public struct JournalPosition: Sendable, Hashable, Comparable {
+    /// Monotonic within one store.
+    public var offset: UInt64
+
+    /// Creates a position.
+    public init(_ offset: UInt64) {
+        self.offset = offset
+    }
+
+    public static func < (lhs: JournalPosition, rhs: JournalPosition) -> Bool {
+        lhs.offset < rhs.offset
+    }
+}

@@ -16,7 +16,10 @@ public struct Payload: Sendable, Hashable, Codable {
     /// Encodes `value`, throwing ``DurableError/encodingFailed(type:reason:)`` if it cannot.
     public init<Value: Encodable>(encoding value: Value) throws {
         do {
-            self.data = try JSONEncoder().encode(value)
+            let encoder = JSONEncoder()
+            // Dictionary order varies between encodings; history must not.
+            encoder.outputFormatting = .sortedKeys
+            self.data = try encoder.encode(value)
         } catch {
             throw DurableError.encodingFailed(type: String(reflecting: Value.self), reason: String(describing: error))
         }

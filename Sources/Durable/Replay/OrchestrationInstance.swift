@@ -91,7 +91,12 @@ actor OrchestrationInstance {
 
     // MARK: Isolated state machine
 
-    var isReplaying: Bool { replayEventsLeft > 0 || nextSequence < log.commandCount }
+    /// Whether the code is still re-running what history holds: results to deliver, commands or
+    /// custom statuses to re-issue, or an end already recorded.
+    var isReplaying: Bool {
+        replayEventsLeft > 0 || nextSequence < log.commandCount || customStatusCount < log.customStatusCount
+            || log.isFinished
+    }
 
     func newUUID() -> UUID {
         uuidCount += 1

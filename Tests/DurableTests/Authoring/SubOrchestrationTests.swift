@@ -1,0 +1,71 @@
+import Durable
+import Testing
+
+struct Payment: Orchestration {
+    func run(_ order: Order, context: OrchestrationContext) async throws -> String {
+        try await context.call(ProcessPayment.self, order)
+    }
+}
+
+struct CheckoutWithPayment: Orchestration {
+    func run(_ order: Order, context: OrchestrationContext) async throws -> String {
+        _ = try await context.call(CheckAndReserveInventory.self, order)
+        let receipt = try await context.callSubOrchestration(Payment.self, order)
+        return "\(receipt) / \(try await context.call(ScheduleShipping.self, order))"
+    }
+}
+
+struct CheckoutCatchingPaymentFailure: Orchestration {
+    func run(_ order: Order, context: OrchestrationContext) async throws -> String {
+        do {
+            return try await context.callSubOrchestration(Payment.self, order, instanceId: "payment-\(order.id)")
+        } catch let failure as SubOrchestrationFailure {
+            return "child \(failure.instanceId) failed: \(failure.details.message)"
+        }
+    }
+}
+
+@Suite struct SubOrchestrationTests {
+    @Test func subOrchestrationReturnsItsValueToTheParent() async throws {
+        let log = CallLog()
+        let runtime = try await DurableRuntime.orders(log: log) {
+            Payment.self
+            CheckoutWithPayment.self
+        }
+        let id = try await runtime.client.start(CheckoutWithPayment.self, input: Order(id: "o-9", amount: 5), instanceId: "parent")
+
+        #expect(try await runtime.client.result(of: id, as: CheckoutWithPayment.self, timeout: .seconds(10)) == "PAY-o-9 / TRACK-o-9")
+        let child = try await runtime.client.status(of: "parent:1")
+        #expect(child.name == "Payment")
+        #expect(child.runtimeStatus == .completed)
+        #expect(child.parent == ParentInstance(instanceId: "parent", sequence: 1))
+        #expect(try await runtime.client.history(of: "parent").kindNames.contains("SubOrchestrationCompleted"))
+    }
+
+    @Test func failingSubOrchestrationThrowsAtTheParentsAwait() async throws {
+        let runtime = try await DurableRuntime.orders(log: CallLog(), declineAbove: 100) {
+            Payment.self
+            CheckoutCatchingPaymentFailure.self
+        }
+        let id = try await runtime.client.start(CheckoutCatchingPaymentFailure.self, input: Order(id: "big", amount: 500))
+
+        let result = try await runtime.client.result(of: id, as: CheckoutCatchingPaymentFailure.self, timeout: .seconds(10))
+        #expect(result == "child payment-big failed: payment declined: amount 500.0 too high")
+        let child = try await runtime.client.status(of: "payment-big")
+        #expect(child.runtimeStatus == .failed)
+        #expect(child.failure?.errorType.hasSuffix("PaymentDeclined") == true)
+        #expect(try await runtime.client.history(of: id).kindNames.contains("SubOrchestrationFailed"))
+    }
+
+    @Test func uncaughtSubOrchestrationFailureFailsTheParent() async throws {
+        let runtime = try await DurableRuntime.orders(log: CallLog(), declineAbove: 100) {
+            Payment.self
+            CheckoutWithPayment.self
+        }
+        let id = try await runtime.client.start(CheckoutWithPayment.self, input: Order(id: "big", amount: 500))
+
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure?.message == "payment declined: amount 500.0 too high")
+    }
+}

@@ -1,0 +1,93 @@
+import Durable
+import Testing
+
+/// PlaceOrder after a careless edit: step 2 now refunds instead of charging.
+struct PlaceOrderEdited: Orchestration {
+    static var name: String { PlaceOrder.name }
+
+    func run(_ order: Order, context: OrchestrationContext) async throws -> String {
+        _ = try await context.call(CheckAndReserveInventory.self, order)
+        _ = try await context.call(RefundPayment.self, order)
+        return try await context.call(ScheduleShipping.self, order)
+    }
+}
+
+/// PlaceOrder cut short: it stops after step 1 although history holds more.
+struct PlaceOrderTruncated: Orchestration {
+    static var name: String { PlaceOrder.name }
+
+    func run(_ order: Order, context: OrchestrationContext) async throws -> String {
+        _ = try await context.call(CheckAndReserveInventory.self, order)
+        return "done early"
+    }
+}
+
+@Suite struct NondeterminismTests {
+    private func placeOrderHistory() async throws -> [HistoryEvent] {
+        let runtime = try await DurableRuntime.orders(log: CallLog())
+        let id = try await runtime.client.start(PlaceOrder.self, input: Order(id: "o-7", amount: 3), instanceId: "o-7")
+        _ = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        return try await runtime.client.history(of: id)
+    }
+
+    private func editedRuntime(log: CallLog, storage: DurableRuntime.Storage = .memory) async throws -> DurableRuntime {
+        try await DurableRuntime(storage: storage) {
+            PlaceOrderEdited.self
+            CheckAndReserveInventory(log: log)
+            ProcessPayment(log: log)
+            RefundPayment(log: log)
+            ScheduleShipping(log: log)
+        }
+    }
+
+    @Test func replayWithADifferentActivityAtStepTwoFailsNamingBoth() async throws {
+        let history = try await placeOrderHistory()
+        let log = CallLog()
+
+        let replay = try await editedRuntime(log: log).replay(history, instanceId: "o-7")
+
+        guard case .failed(let failure) = replay.outcome else {
+            Issue.record("expected a failure, got \(replay.outcome)")
+            return
+        }
+        #expect(failure.errorType == String(reflecting: NondeterminismError.self))
+        #expect(failure.message.contains("#1"))
+        #expect(failure.message.contains("activity 'ProcessPayment'"))
+        #expect(failure.message.contains("activity 'RefundPayment'"))
+        #expect(log.total == 0)
+    }
+
+    @Test func resumingAnInstanceWithChangedCodeFailsItWithNondeterminismError() async throws {
+        let history = try await placeOrderHistory()
+        let halfway = Array(history.prefix(6))  // ProcessPayment completed, nothing after
+        let log = CallLog()
+        let runtime = try await editedRuntime(
+            log: log, storage: .store(InMemoryHistoryStore(histories: ["o-7": halfway])))
+
+        let status = try await runtime.client.waitForCompletion(of: "o-7", timeout: .seconds(10))
+
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure?.errorType == String(reflecting: NondeterminismError.self))
+        #expect(status.failure?.message.contains("recorded activity 'ProcessPayment'") == true)
+        #expect(status.failure?.message.contains("issued activity 'RefundPayment'") == true)
+        #expect(log.total == 0)
+        #expect(try await runtime.client.history(of: "o-7").kindNames.last == "ExecutionFailed")
+    }
+
+    @Test func codeThatReturnsBeforeReissuingRecordedCommandsIsNondeterministic() async throws {
+        let history = try await placeOrderHistory()
+        let truncated = try await DurableRuntime(storage: .memory) {
+            PlaceOrderTruncated.self
+            CheckAndReserveInventory(log: CallLog())
+        }
+
+        let replay = try await truncated.replay(history)
+
+        guard case .failed(let failure) = replay.outcome else {
+            Issue.record("expected a failure, got \(replay.outcome)")
+            return
+        }
+        #expect(failure.message.contains("#1"))
+        #expect(failure.message.contains("activity 'ProcessPayment'"))
+    }
+}

@@ -119,6 +119,8 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
                     return .jobs
                 }
                 if let message = state.messages.popFirst() { return .message(message) }
+                // Clear the owner before another thread may start the next drain and claim it.
+                drainingThread.store(0, ordering: .releasing)
                 state.isDraining = false
                 return .idle
             }
@@ -131,7 +133,6 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
             case .message(let message):
                 instance?.assumeIsolated { $0.handle(message) }
             case .idle:
-                drainingThread.store(0, ordering: .releasing)
                 return
             }
         }

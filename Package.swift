@@ -10,6 +10,7 @@ let package = Package(
     targets: [
         .target(name: "Durable"),
         .testTarget(name: "DurableTests", dependencies: ["Durable"]),
+        .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,6 +20,7 @@ public final class OrchestrationContext: Sendable {
     /// the activity does not run again.
     ///
     /// - Throws: ``ActivityFailure`` if the activity threw.
+    @discardableResult
     public func call<A: Activity>(_ activity: A.Type, _ input: A.Input) async throws -> A.Output {
         let payload = try Payload(encoding: input)
         let result = try await instance.issue({ _ in .activity(name: A.name, input: payload) }, operation: "call(\(A.name))")
@@ -31,6 +32,7 @@ public final class OrchestrationContext: Sendable {
     /// - Parameter instanceId: The child's id; by default derived from this instance's id, so it is
     ///   the same on replay.
     /// - Throws: ``SubOrchestrationFailure`` if the child failed.
+    @discardableResult
     public func callSubOrchestration<O: Orchestration>(
         _ orchestration: O.Type, _ input: O.Input, instanceId: String? = nil
     ) async throws -> O.Output {

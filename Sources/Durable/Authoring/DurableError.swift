@@ -10,6 +10,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownInstance(String)
     /// An instance with this id exists already; `status` is its current runtime status.
     case instanceAlreadyExists(String, status: RuntimeStatus)
+    /// The operation does not apply to an instance in this status, such as raising an event to a
+    /// finished instance or purging a running one.
+    case invalidStatus(instanceId: String, status: RuntimeStatus, operation: String)
     /// A value could not be encoded into a ``Payload``.
     case encodingFailed(type: String, reason: String)
     /// A ``Payload`` did not decode as the expected type.
@@ -38,6 +41,8 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "No instance with id '\(id)' exists."
         case .instanceAlreadyExists(let id, let status):
             "An instance with id '\(id)' already exists and is \(status)."
+        case .invalidStatus(let id, let status, let operation):
+            "Cannot \(operation) instance '\(id)': it is \(status)."
         case .encodingFailed(let type, let reason):
             "Could not encode a value of type \(type): \(reason)"
         case .decodingFailed(let type, let reason):

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The orchestration's only window on the world: activities, sub-orchestrations, time, identity.
+/// The orchestration's only window on the world: activities, sub-orchestrations, timers, events,
+/// time and identity.
 ///
 /// Everything it returns comes from history on replay, so the code takes the same path every time.
 /// Use it from the orchestration's own task, its `async let`s and its task-group children; a
@@ -16,40 +17,125 @@ public final class OrchestrationContext: Sendable {
     /// The instance this code runs for.
     public var instanceId: String { instance.instanceId }
 
+    // MARK: Activities and sub-orchestrations
+
     /// Calls an activity and waits for its result. On replay, the result comes from history and
     /// the activity does not run again.
     ///
-    /// - Throws: ``ActivityFailure`` if the activity threw.
+    /// - Parameter retry: Retries failures with durable waits in between; `nil` tries once.
+    /// - Throws: ``ActivityFailure`` if the (last) attempt threw.
     @discardableResult
-    public func call<A: Activity>(_ activity: A.Type, _ input: A.Input) async throws -> A.Output {
+    public func call<A: Activity>(_ activity: A.Type, _ input: A.Input, retry: RetryPolicy? = nil) async throws
+        -> A.Output
+    {
         let payload = try Payload(encoding: input)
-        let result = try await instance.issue({ _ in .activity(name: A.name, input: payload) }, operation: "call(\(A.name))")
+        let result = try await retrying(retry) { attempt in
+            try await self.instance.issue(
+                { _ in .activity(name: A.name, input: payload, attempt: attempt) }, operation: "call(\(A.name))")
+        }
         return try result.decode(A.Output.self)
     }
 
     /// Starts another orchestration as a child instance and waits for its output.
     ///
-    /// - Parameter instanceId: The child's id; by default derived from this instance's id, so it is
-    ///   the same on replay.
+    /// - Parameters:
+    ///   - instanceId: The child's id; by default derived from this instance's id, so it is the
+    ///     same on replay. Retries of a given id get `#2`, `#3`... appended.
+    ///   - retry: Retries failures with durable waits in between; `nil` tries once.
     /// - Throws: ``SubOrchestrationFailure`` if the child failed.
     @discardableResult
     public func callSubOrchestration<O: Orchestration>(
-        _ orchestration: O.Type, _ input: O.Input, instanceId: String? = nil
+        _ orchestration: O.Type, _ input: O.Input, instanceId: String? = nil, retry: RetryPolicy? = nil
     ) async throws -> O.Output {
         let payload = try Payload(encoding: input)
         let parentId = self.instanceId
-        let result = try await instance.issue(
-            { sequence in
-                .subOrchestration(name: O.name, instanceId: instanceId ?? "\(parentId):\(sequence)", input: payload)
-            }, operation: "callSubOrchestration(\(O.name))")
+        let result = try await retrying(retry) { attempt in
+            try await self.instance.issue(
+                { sequence in
+                    let childId = instanceId.map { attempt == 1 ? $0 : "\($0)#\(attempt)" } ?? "\(parentId):\(sequence)"
+                    return .subOrchestration(name: O.name, instanceId: childId, input: payload)
+                }, operation: "callSubOrchestration(\(O.name))")
+        }
         return try result.decode(O.Output.self)
     }
+
+    private func retrying(_ policy: RetryPolicy?, _ attempt: @Sendable (Int) async throws -> Payload) async throws
+        -> Payload
+    {
+        let firstAttemptAt = now
+        var number = 1
+        while true {
+            do {
+                return try await attempt(number)
+            } catch let error where error is ActivityFailure || error is SubOrchestrationFailure {
+                let details = FailureDetails(error)
+                let elapsed = Duration.seconds(now.timeIntervalSince(firstAttemptAt))
+                guard let delay = policy?.delay(after: number, failure: details, elapsed: elapsed) else { throw error }
+                try await sleep(for: delay)
+                number += 1
+            }
+        }
+    }
+
+    // MARK: Time
 
     /// The current time, from history: the timestamp of the event being processed. It stands still
     /// between events and is identical on replay. Use it instead of `Date()`.
     public var now: Date {
         instance.withIsolation(operation: "now") { $0.currentTime } ?? Date()
     }
+
+    /// Waits on a durable timer: recorded in history, so a restart resumes the wait instead of
+    /// starting it over. Use it instead of `Task.sleep`.
+    ///
+    /// - Throws: `CancellationError` if the waiting task is cancelled (the timer is then dropped).
+    public func sleep(for duration: Duration) async throws {
+        try await sleep(until: now.addingTimeInterval(duration.timeInterval))
+    }
+
+    /// Waits on a durable timer until `deadline`.
+    public func sleep(until deadline: Date) async throws {
+        _ = try await instance.issue({ _ in .timer(fireAt: deadline) }, operation: "sleep")
+    }
+
+    // MARK: External events
+
+    /// Waits for an event raised with ``DurableClient/raiseEvent(_:name:payload:)`` or
+    /// ``sendEvent(to:name:payload:)``. Events that arrived earlier are buffered and taken first
+    /// come, first served, one per wait.
+    ///
+    /// - Parameter timeout: How long to wait, on a durable timer; `nil` waits forever.
+    /// - Throws: ``EventTimeout`` when the timeout passes first.
+    public func waitForEvent<Value: Decodable & Sendable>(
+        _ name: String, as type: Value.Type = Value.self, timeout: Duration? = nil
+    ) async throws -> Value {
+        let instance = self.instance
+        guard let timeout else {
+            return try await instance.waitForEvent(named: name).decode(Value.self)
+        }
+        let payload = try await withThrowingTaskGroup(of: Payload?.self) { group in
+            group.addTask { try await instance.waitForEvent(named: name) }
+            group.addTask {
+                try await self.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let payload else { throw EventTimeout(name: name, timeout: timeout) }
+        return try payload.decode(Value.self)
+    }
+
+    /// Sends an event to another instance. Recorded in history, so it is sent once, not on every replay.
+    ///
+    /// If the target does not exist or has finished, the event is dropped.
+    public func sendEvent(to instanceId: String, name: String, payload: some Codable & Sendable) async throws {
+        let input = try Payload(encoding: payload)
+        _ = try await instance.issue(
+            { _ in .sendEvent(instanceId: instanceId, name: name, input: input) }, operation: "sendEvent(\(name))")
+    }
+
+    // MARK: Identity, status, lifecycle
 
     /// A new UUID that is the same on every replay. Use it instead of `UUID()`.
     public func newUUID() -> UUID {
@@ -71,5 +157,31 @@ public final class OrchestrationContext: Sendable {
         } catch {
             instance.executor.post(.fail(FailureDetails(error)))
         }
+    }
+
+    /// Ends this execution and starts the orchestration afresh with `input`, under the same
+    /// instance id and with an empty history. Use it for eternal loops such as monitors, so
+    /// history does not grow without bound.
+    ///
+    /// ```swift
+    /// try await context.sleep(for: .seconds(120))
+    /// try context.continueAsNew(with: state)
+    /// ```
+    ///
+    /// - Parameter keepUnprocessedEvents: Carry raised events nobody consumed into the new execution.
+    public func continueAsNew(with input: some Codable & Sendable, keepUnprocessedEvents: Bool = false) throws -> Never {
+        let payload = try Payload(encoding: input)
+        _ = instance.withIsolation(operation: "continueAsNew") {
+            $0.requestContinueAsNew(payload, keepUnprocessedEvents: keepUnprocessedEvents)
+        }
+        throw ContinueAsNewSignal()
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as Foundation counts time.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -1,17 +1,27 @@
-/// Starts orchestration instances and asks about them. Get one from ``DurableRuntime/client``.
+import Foundation
+
+/// Starts orchestration instances, talks to them and asks about them. Get one from ``DurableRuntime/client``.
 public struct DurableClient: Sendable {
     let engine: Engine
 
+    // MARK: Starting
+
     /// Starts an instance of `orchestration` and returns its id once the start is recorded.
     ///
-    /// - Parameter instanceId: The id to use; a new UUID when `nil`.
+    /// - Parameters:
+    ///   - instanceId: The id to use; a new UUID when `nil`.
+    ///   - startAt: Runs the code no earlier than this; the instance is `pending` until then.
+    ///   - reuse: Whether a finished instance with the same id may be replaced.
     /// - Throws: ``DurableError/instanceAlreadyExists(_:status:)`` if the id is taken,
     ///   ``DurableError/unknownOrchestration(_:)`` if the type is not registered.
     @discardableResult
-    public func start<O: Orchestration>(_ orchestration: O.Type, input: O.Input, instanceId: String? = nil)
-        async throws -> String
-    {
-        try await engine.start(orchestration: O.name, input: try Payload(encoding: input), instanceId: instanceId)
+    public func start<O: Orchestration>(
+        _ orchestration: O.Type, input: O.Input, instanceId: String? = nil, startAt: Date? = nil,
+        reuse: InstanceIDReuse = .never
+    ) async throws -> String {
+        try await engine.start(
+            orchestration: O.name, input: try Payload(encoding: input), instanceId: instanceId, startAt: startAt,
+            reuse: reuse)
     }
 
     /// Starts an instance by orchestration name with already-encoded input, as an HTTP front end would.
@@ -19,9 +29,51 @@ public struct DurableClient: Sendable {
     /// - Throws: ``DurableError/unknownOrchestration(_:)``, or ``DurableError/invalidInput(orchestration:reason:)``
     ///   if `input` does not decode as the orchestration's input type.
     @discardableResult
-    public func start(orchestrationNamed name: String, input: Payload, instanceId: String? = nil) async throws -> String {
-        try await engine.start(orchestration: name, input: input, instanceId: instanceId)
+    public func start(
+        orchestrationNamed name: String, input: Payload, instanceId: String? = nil, startAt: Date? = nil,
+        reuse: InstanceIDReuse = .never
+    ) async throws -> String {
+        try await engine.start(orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse)
     }
+
+    // MARK: Talking to instances
+
+    /// Sends an event to a waiting (or soon waiting) instance; returns once the event is recorded.
+    /// Events that arrive before the code waits are buffered.
+    ///
+    /// - Throws: ``DurableError/unknownInstance(_:)``, or ``DurableError/invalidStatus(instanceId:status:operation:)``
+    ///   if the instance has finished.
+    public func raiseEvent(_ instanceId: String, name: String, payload: some Codable & Sendable) async throws {
+        try await engine.raiseEvent(instanceId, name: name, input: try Payload(encoding: payload))
+    }
+
+    /// Stops a running, pending or suspended instance; it ends `terminated`.
+    ///
+    /// - Parameter includeSubOrchestrations: Also terminate its running sub-orchestrations, recursively.
+    public func terminate(_ instanceId: String, reason: String? = nil, includeSubOrchestrations: Bool = false)
+        async throws
+    {
+        try await engine.terminate(instanceId, reason: reason, includeSubOrchestrations: includeSubOrchestrations)
+    }
+
+    /// Pauses an instance: events and timers that arrive meanwhile are recorded and delivered on resume.
+    public func suspend(_ instanceId: String, reason: String? = nil) async throws {
+        try await engine.suspend(instanceId, reason: reason)
+    }
+
+    /// Lets a suspended instance go on.
+    public func resume(_ instanceId: String, reason: String? = nil) async throws {
+        try await engine.resume(instanceId, reason: reason)
+    }
+
+    /// Deletes a finished instance and its history.
+    ///
+    /// - Throws: ``DurableError/invalidStatus(instanceId:status:operation:)`` if it has not finished.
+    public func purge(_ instanceId: String) async throws {
+        try engine.purge(instanceId)
+    }
+
+    // MARK: Asking
 
     /// The instance's current status.
     ///
@@ -30,27 +82,39 @@ public struct DurableClient: Sendable {
         try engine.status(of: instanceId)
     }
 
+    /// Instances matching `query`, a page at a time.
+    public func list(_ query: InstanceQuery = InstanceQuery()) async -> InstancePage {
+        engine.list(query)
+    }
+
+    /// The instance's history: every step with its input, output and time. The audit trail.
+    ///
+    /// - Throws: ``DurableError/unknownInstance(_:)``.
+    public func history(of instanceId: String) async throws -> [HistoryEvent] {
+        try engine.history(of: instanceId)
+    }
+
+    // MARK: Waiting
+
+    /// Waits until the instance has started running (a scheduled start has come) and returns its status.
+    ///
+    /// - Parameter timeout: Measured on the wall clock: it bounds how long the caller waits.
+    public func waitForStart(of instanceId: String, timeout: Duration? = nil) async throws -> InstanceStatus {
+        try await waiting(for: instanceId, timeout: timeout) { try await engine.wait(for: instanceId, until: .started) }
+    }
+
     /// Waits until the instance has finished and returns its final status.
     ///
+    /// - Parameter timeout: Measured on the wall clock: it bounds how long the caller waits.
     /// - Throws: ``DurableError/timedOut(instanceId:after:)`` if `timeout` passes first.
     public func waitForCompletion(of instanceId: String, timeout: Duration? = nil) async throws -> InstanceStatus {
-        guard let timeout else { return try await engine.waitUntilFinished(instanceId) }
-        return try await withThrowingTaskGroup(of: InstanceStatus.self) { group in
-            group.addTask { try await engine.waitUntilFinished(instanceId) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw DurableError.timedOut(instanceId: instanceId, after: timeout)
-            }
-            defer { group.cancelAll() }
-            guard let status = try await group.next() else { throw CancellationError() }
-            return status
-        }
+        try await waiting(for: instanceId, timeout: timeout) { try await engine.wait(for: instanceId, until: .finished) }
     }
 
     /// Waits for the instance to finish and returns its output.
     ///
-    /// - Throws: ``OrchestrationFailure`` if it failed, ``DurableError/timedOut(instanceId:after:)``
-    ///   if `timeout` passes first.
+    /// - Throws: ``OrchestrationFailure`` if it failed or was terminated,
+    ///   ``DurableError/timedOut(instanceId:after:)`` if `timeout` passes first.
     public func result<O: Orchestration>(of instanceId: String, as orchestration: O.Type, timeout: Duration? = nil)
         async throws -> O.Output
     {
@@ -64,10 +128,19 @@ public struct DurableClient: Sendable {
         return try output.decode(O.Output.self)
     }
 
-    /// The instance's history: every step with its input, output and time. The audit trail.
-    ///
-    /// - Throws: ``DurableError/unknownInstance(_:)``.
-    public func history(of instanceId: String) async throws -> [HistoryEvent] {
-        try engine.history(of: instanceId)
+    private func waiting(
+        for instanceId: String, timeout: Duration?, _ wait: @escaping @Sendable () async throws -> InstanceStatus
+    ) async throws -> InstanceStatus {
+        guard let timeout else { return try await wait() }
+        return try await withThrowingTaskGroup(of: InstanceStatus.self) { group in
+            group.addTask { try await wait() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw DurableError.timedOut(instanceId: instanceId, after: timeout)
+            }
+            defer { group.cancelAll() }
+            guard let status = try await group.next() else { throw CancellationError() }
+            return status
+        }
     }
 }

@@ -22,6 +22,8 @@ public struct InstanceStatus: Sendable, Hashable {
     public var lastUpdatedAt: Date
     /// The caller, for a sub-orchestration.
     public var parent: ParentInstance?
+    /// When the instance was scheduled to start, if it was started with `startAt`.
+    public var scheduledStart: Date?
 
     /// Decodes the output as `type`; `nil` while there is none.
     public func output<Value: Decodable>(as type: Value.Type) throws -> Value? {
@@ -39,12 +41,19 @@ extension InstanceStatus {
     mutating func apply(_ event: HistoryEvent) {
         lastUpdatedAt = event.timestamp
         switch event.kind {
-        case .executionStarted(let name, let input, let parent):
+        case .executionStarted(let name, let input, let parent, let scheduledStart):
             self.name = name
             self.input = input
             self.parent = parent
+            self.scheduledStart = scheduledStart
             self.createdAt = event.timestamp
+            runtimeStatus = scheduledStart.map { $0 > event.timestamp } == true ? .pending : .running
+        case .executionSuspended:
+            runtimeStatus = .suspended
+        case .executionResumed:
             runtimeStatus = .running
+        case .executionTerminated:
+            runtimeStatus = .terminated
         case .customStatusSet(let value):
             customStatus = value
         case .executionCompleted(let output):
@@ -54,7 +63,7 @@ extension InstanceStatus {
             self.failure = failure
             runtimeStatus = .failed
         case .taskScheduled, .taskCompleted, .taskFailed, .subOrchestrationCreated, .subOrchestrationCompleted,
-            .subOrchestrationFailed:
+            .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent:
             break
         }
     }
@@ -62,12 +71,13 @@ extension InstanceStatus {
     /// The status of an instance whose history is `events`, or `nil` if it does not start with ExecutionStarted.
     init?(instanceId: String, events: some Sequence<HistoryEvent>) {
         var iterator = events.makeIterator()
-        guard let first = iterator.next(), case .executionStarted(let name, let input, let parent) = first.kind else {
+        guard let first = iterator.next(), case .executionStarted(let name, let input, _, _) = first.kind else {
             return nil
         }
         self.init(
             instanceId: instanceId, name: name, runtimeStatus: .running, input: input, createdAt: first.timestamp,
-            lastUpdatedAt: first.timestamp, parent: parent)
+            lastUpdatedAt: first.timestamp)
+        apply(first)
         while let event = iterator.next() { apply(event) }
     }
 }

@@ -21,10 +21,11 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
     /// Events that carry a `sequence` belong to one command of the orchestration: the number is
     /// the command's position in the order the code issued its commands.
     public enum Kind: Sendable, Hashable, Codable {
-        /// The instance was started with this orchestration and input; `parent` links a sub-orchestration to its caller.
-        case executionStarted(name: String, input: Payload, parent: ParentInstance?)
-        /// The code called an activity.
-        case taskScheduled(sequence: Int, name: String, input: Payload)
+        /// The instance was created with this orchestration and input; `parent` links a
+        /// sub-orchestration to its caller, `scheduledStart` delays the first run.
+        case executionStarted(name: String, input: Payload, parent: ParentInstance?, scheduledStart: Date?)
+        /// The code called an activity; `attempt` counts retries from 1.
+        case taskScheduled(sequence: Int, name: String, input: Payload, attempt: Int)
         /// The activity returned.
         case taskCompleted(sequence: Int, result: Payload)
         /// The activity threw.
@@ -35,6 +36,20 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         case subOrchestrationCompleted(sequence: Int, result: Payload)
         /// The sub-orchestration failed.
         case subOrchestrationFailed(sequence: Int, failure: FailureDetails)
+        /// The code started a durable timer.
+        case timerCreated(sequence: Int, fireAt: Date)
+        /// The timer's time came.
+        case timerFired(sequence: Int, fireAt: Date)
+        /// An external event arrived, from a client or another orchestration.
+        case eventRaised(name: String, input: Payload)
+        /// The code sent an event to another instance.
+        case eventSent(sequence: Int, instanceId: String, name: String, input: Payload)
+        /// A client suspended the instance; events that arrive are held until it resumes.
+        case executionSuspended(reason: String?)
+        /// A client resumed the instance.
+        case executionResumed(reason: String?)
+        /// A client terminated the instance.
+        case executionTerminated(reason: String?)
         /// The code set its custom status.
         case customStatusSet(Payload)
         /// The orchestration returned.
@@ -62,11 +77,13 @@ extension HistoryEvent.Kind {
     /// The sequence number of the command this event belongs to, if any.
     public var sequence: Int? {
         switch self {
-        case .taskScheduled(let sequence, _, _), .taskCompleted(let sequence, _), .taskFailed(let sequence, _),
+        case .taskScheduled(let sequence, _, _, _), .taskCompleted(let sequence, _), .taskFailed(let sequence, _),
             .subOrchestrationCreated(let sequence, _, _, _), .subOrchestrationCompleted(let sequence, _),
-            .subOrchestrationFailed(let sequence, _):
+            .subOrchestrationFailed(let sequence, _), .timerCreated(let sequence, _), .timerFired(let sequence, _),
+            .eventSent(let sequence, _, _, _):
             return sequence
-        case .executionStarted, .customStatusSet, .executionCompleted, .executionFailed:
+        case .executionStarted, .eventRaised, .executionSuspended, .executionResumed, .executionTerminated,
+            .customStatusSet, .executionCompleted, .executionFailed:
             return nil
         }
     }
@@ -81,6 +98,13 @@ extension HistoryEvent.Kind {
         case .subOrchestrationCreated: "SubOrchestrationCreated"
         case .subOrchestrationCompleted: "SubOrchestrationCompleted"
         case .subOrchestrationFailed: "SubOrchestrationFailed"
+        case .timerCreated: "TimerCreated"
+        case .timerFired: "TimerFired"
+        case .eventRaised: "EventRaised"
+        case .eventSent: "EventSent"
+        case .executionSuspended: "ExecutionSuspended"
+        case .executionResumed: "ExecutionResumed"
+        case .executionTerminated: "ExecutionTerminated"
         case .customStatusSet: "CustomStatusSet"
         case .executionCompleted: "ExecutionCompleted"
         case .executionFailed: "ExecutionFailed"
@@ -93,10 +117,19 @@ extension HistoryEvent: CustomStringConvertible {
     public var description: String {
         let detail: String
         switch kind {
-        case .executionStarted(let name, let input, let parent):
+        case .executionStarted(let name, let input, let parent, let scheduledStart):
             detail = "\(name) input=\(input)" + (parent.map { " parent=\($0.instanceId)#\($0.sequence)" } ?? "")
-        case .taskScheduled(let seq, let name, let input):
-            detail = "#\(seq) \(name) input=\(input)"
+                + (scheduledStart.map { " scheduledStart=\($0)" } ?? "")
+        case .taskScheduled(let seq, let name, let input, let attempt):
+            detail = "#\(seq) \(name) input=\(input)" + (attempt > 1 ? " attempt=\(attempt)" : "")
+        case .timerCreated(let seq, let fireAt), .timerFired(let seq, let fireAt):
+            detail = "#\(seq) fireAt=\(fireAt)"
+        case .eventRaised(let name, let input):
+            detail = "\(name) input=\(input)"
+        case .eventSent(let seq, let instanceId, let name, let input):
+            detail = "#\(seq) \(name) to=\(instanceId) input=\(input)"
+        case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason):
+            detail = reason ?? ""
         case .taskCompleted(let seq, let result), .subOrchestrationCompleted(let seq, let result):
             detail = "#\(seq) result=\(result)"
         case .taskFailed(let seq, let failure), .subOrchestrationFailed(let seq, let failure):

@@ -1,64 +1,82 @@
+import Foundation
+
 /// Something the orchestration asks the outside world to do. Each gets the next sequence number.
 enum Command: Sendable, Hashable, CustomStringConvertible {
-    case activity(name: String, input: Payload)
+    case activity(name: String, input: Payload, attempt: Int)
     case subOrchestration(name: String, instanceId: String, input: Payload)
+    case timer(fireAt: Date)
+    case sendEvent(instanceId: String, name: String, input: Payload)
 
     /// The history event that records this command.
     func scheduledEvent(sequence: Int) -> HistoryEvent.Kind {
         switch self {
-        case .activity(let name, let input):
-            .taskScheduled(sequence: sequence, name: name, input: input)
+        case .activity(let name, let input, let attempt):
+            .taskScheduled(sequence: sequence, name: name, input: input, attempt: attempt)
         case .subOrchestration(let name, let instanceId, let input):
             .subOrchestrationCreated(sequence: sequence, name: name, instanceId: instanceId, input: input)
+        case .timer(let fireAt):
+            .timerCreated(sequence: sequence, fireAt: fireAt)
+        case .sendEvent(let instanceId, let name, let input):
+            .eventSent(sequence: sequence, instanceId: instanceId, name: name, input: input)
         }
     }
 
     /// The command a scheduling event recorded, if it is one.
     init?(recordedBy event: HistoryEvent.Kind) {
         switch event {
-        case .taskScheduled(_, let name, let input):
-            self = .activity(name: name, input: input)
+        case .taskScheduled(_, let name, let input, let attempt):
+            self = .activity(name: name, input: input, attempt: attempt)
         case .subOrchestrationCreated(_, let name, let instanceId, let input):
             self = .subOrchestration(name: name, instanceId: instanceId, input: input)
+        case .timerCreated(_, let fireAt):
+            self = .timer(fireAt: fireAt)
+        case .eventSent(_, let instanceId, let name, let input):
+            self = .sendEvent(instanceId: instanceId, name: name, input: input)
         default:
             return nil
         }
     }
 
     /// Whether replayed code issuing `self` agrees with history having recorded `recorded`.
-    /// Kind and name must match; inputs may change between versions of the code.
+    /// Kind and name must match; inputs and times may change between versions of the code.
     func replays(_ recorded: Command) -> Bool {
         switch (self, recorded) {
-        case (.activity(let name, _), .activity(let recordedName, _)),
-            (.subOrchestration(let name, _, _), .subOrchestration(let recordedName, _, _)):
+        case (.activity(let name, _, _), .activity(let recordedName, _, _)),
+            (.subOrchestration(let name, _, _), .subOrchestration(let recordedName, _, _)),
+            (.sendEvent(_, let name, _), .sendEvent(_, let recordedName, _)):
             name == recordedName
+        case (.timer, .timer):
+            true
         default:
             false
         }
     }
 
-    var name: String {
-        switch self {
-        case .activity(let name, _), .subOrchestration(let name, _, _): name
-        }
+    /// Whether the command is done once recorded: nothing comes back for it.
+    var isFireAndForget: Bool {
+        if case .sendEvent = self { return true }
+        return false
     }
 
     var description: String {
         switch self {
-        case .activity(let name, _): "activity '\(name)'"
+        case .activity(let name, _, _): "activity '\(name)'"
         case .subOrchestration(let name, _, _): "sub-orchestration '\(name)'"
+        case .timer: "timer"
+        case .sendEvent(let instanceId, let name, _): "event '\(name)' sent to '\(instanceId)'"
         }
     }
 }
 
 /// A message in an instance's mailbox, handled on its executor when no job is left.
 enum InstanceMessage: Sendable {
-    /// An event from the stored history, replayed into the code.
-    case replay(HistoryEvent)
-    /// News from outside (an activity result, a sub-orchestration's end): recorded, then delivered.
-    case deliver(HistoryEvent.Kind)
+    /// A history event for the code: a result, a fired timer, a raised event, a lifecycle change.
+    /// It is already in the stored history; `replayed` marks events the instance was rebuilt from.
+    case event(HistoryEvent, replayed: Bool)
     /// Stop the instance with this failure.
     case fail(FailureDetails)
+    /// The code stopped waiting (its task was cancelled) for a command or an event.
+    case cancel(CancelTarget)
     /// The runtime is shutting down: stop without recording anything, so a restart resumes the instance.
     case stop
 }

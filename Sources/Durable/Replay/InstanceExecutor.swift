@@ -32,6 +32,7 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
         var jobs: [UnownedJob] = []
         var messages = MessageQueue()
         var isDraining = false
+        var isClosed = false
     }
 
     private let state = Mutex(State())
@@ -84,13 +85,41 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
         if start { scheduleDrain() }
     }
 
-    /// Queues messages that must be handled before any posted later, such as the events of a history being replayed.
-    func post(contentsOf messages: [InstanceMessage]) {
+    /// Records and queues a message in one step, so messages queue in the order they were recorded.
+    /// Returns `false`, recording nothing, once the instance has closed its mailbox.
+    func post(recording record: () throws -> InstanceMessage) rethrows -> Bool {
+        let (accepted, start) = try state.withLock { state -> (Bool, Bool) in
+            guard !state.isClosed else { return (false, false) }
+            state.messages.append(try record())
+            return (true, state.startDrainIfIdle(scheduling))
+        }
+        if start { scheduleDrain() }
+        return accepted
+    }
+
+    /// Queues messages ahead of everything queued so far (events held back while suspended),
+    /// or behind it (the events of a history being replayed).
+    func post(contentsOf messages: [InstanceMessage], atFront: Bool = false) {
+        guard !messages.isEmpty else { return }
         let start = state.withLock { state in
-            for message in messages { state.messages.append(message) }
+            if atFront {
+                state.messages.prepend(contentsOf: messages)
+            } else {
+                for message in messages { state.messages.append(message) }
+            }
             return state.startDrainIfIdle(scheduling)
         }
         if start { scheduleDrain() }
+    }
+
+    /// Refuses further recorded messages; returns those still queued, for a successor to take over.
+    func close() -> [InstanceMessage] {
+        state.withLock { state in
+            state.isClosed = true
+            var left: [InstanceMessage] = []
+            while let message = state.messages.popFirst() { left.append(message) }
+            return left
+        }
     }
 
     private func scheduleDrain() {
@@ -157,6 +186,11 @@ struct MessageQueue {
 
     mutating func append(_ message: InstanceMessage) {
         storage.append(message)
+    }
+
+    mutating func prepend(contentsOf messages: [InstanceMessage]) {
+        storage = messages + storage[head...]
+        head = 0
     }
 
     mutating func popFirst() -> InstanceMessage? {

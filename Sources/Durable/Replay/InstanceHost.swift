@@ -5,12 +5,16 @@ import Foundation
 protocol InstanceHost: AnyObject, Sendable {
     /// The time to stamp on new events.
     func now() -> Date
-    /// Appends a new event to the instance's history.
+    /// Appends an event the code produced (a command, a custom status, the end) to the history.
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance)
     /// The code issued `command`, whether history already holds it or not.
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance)
     /// Carries out a command that has no result in history yet.
     func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance)
+    /// The code no longer waits for `command` (its task was cancelled); a timer should not fire.
+    func abandon(_ command: Command, sequence: Int, from instance: OrchestrationInstance)
+    /// Records an event from outside (an activity's result, a fired timer) and queues it for the instance.
+    func report(_ event: HistoryEvent.Kind, to instance: OrchestrationInstance)
     /// The instance ended; called once.
     func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome)
 }
@@ -19,4 +23,7 @@ protocol InstanceHost: AnyObject, Sendable {
 enum InstanceOutcome: Sendable {
     case completed(Payload)
     case failed(FailureDetails)
+    case terminated(reason: String?)
+    /// The code asked to start over with `input`; `carriedEvents` are raised events it had not consumed.
+    case continuedAsNew(input: Payload, carriedEvents: [HistoryEvent])
 }

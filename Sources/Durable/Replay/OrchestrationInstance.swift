@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One running orchestration instance: an actor whose executor is its own ``InstanceExecutor``.
 ///
@@ -9,7 +10,7 @@ actor OrchestrationInstance {
     nonisolated let instanceId: String
     nonisolated let executor: InstanceExecutor
     nonisolated let host: any InstanceHost
-    private nonisolated let orchestration: OrchestrationEntry
+    nonisolated let orchestration: OrchestrationEntry
     private nonisolated let input: Payload
     /// When the execution started; seeds deterministic UUIDs.
     private nonisolated let startedAt: Date
@@ -21,12 +22,25 @@ actor OrchestrationInstance {
         let continuation: UnsafeContinuation<Payload, any Error>
     }
 
+    private struct EventWaiter {
+        let id: Int
+        let continuation: UnsafeContinuation<Payload, any Error>
+    }
+
     private let log: ReplayLog
     private var replayEventsLeft: Int
     private var nextSequence = 0
     private var customStatusCount = 0
     private var uuidCount = 0
     private var pending: [Int: PendingCommand] = [:]
+    private var eventWaiters: [String: [EventWaiter]] = [:]
+    private var nextWaiterID = 0
+    /// Raised events nobody waited for yet, in arrival order.
+    private var bufferedEvents: [HistoryEvent] = []
+    /// Events that arrived while suspended, delivered on resume.
+    private var heldEvents: [HistoryEvent] = []
+    private var isSuspended = false
+    private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool)?
     private var isFinished = false
     /// The timestamp of the event being processed: the orchestration's clock.
     private(set) var currentTime: Date
@@ -48,7 +62,7 @@ actor OrchestrationInstance {
         executor.instance = self
     }
 
-    /// Starts the code, then queues the history's results behind it.
+    /// Starts the code, then queues the history's events behind it.
     nonisolated func start() {
         let context = OrchestrationContext(instance: self)
         let orchestration = self.orchestration
@@ -62,7 +76,7 @@ actor OrchestrationInstance {
             }
             self.withIsolation(operation: "return") { $0.finish(result) }
         }
-        executor.post(contentsOf: log.results.map(InstanceMessage.replay))
+        executor.post(contentsOf: log.results.map { .event($0, replayed: true) })
     }
 
     // MARK: Entry points for the orchestration's code (nonisolated, checked to be on the executor)
@@ -73,25 +87,56 @@ actor OrchestrationInstance {
         operation: String, _ body: (isolated OrchestrationInstance) -> T
     ) -> T? {
         guard executor.isCurrentThreadDraining else {
-            executor.post(.fail(FailureDetails(DurableError.escapedExecutor(instanceId: instanceId, operation: operation))))
+            executor.post(.fail(FailureDetails(escaped(operation))))
             return nil
         }
         return assumeIsolated(body)
     }
 
-    /// Issues `command` and suspends until its result is in history.
+    private nonisolated func escaped(_ operation: String) -> DurableError {
+        DurableError.escapedExecutor(instanceId: instanceId, operation: operation)
+    }
+
+    /// Issues a command and suspends until its result is in history. Cancelling the awaiting task
+    /// abandons the command: it throws `CancellationError`, and a timer will not fire.
     nonisolated func issue(_ command: @Sendable (Int) -> Command, operation: String) async throws -> Payload {
-        try await withUnsafeThrowingContinuation { continuation in
-            let issued: Void? = withIsolation(operation: operation) { $0.schedule(command, continuation) }
-            if issued == nil {
-                continuation.resume(throwing: DurableError.escapedExecutor(instanceId: instanceId, operation: operation))
+        let ticket = WaitTicket()
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { continuation in
+                let issued: Void? = withIsolation(operation: operation) { $0.schedule(command, continuation, ticket) }
+                if issued == nil { continuation.resume(throwing: escaped(operation)) }
             }
+        } onCancel: {
+            requestCancel(.command(ticket.id))
+        }
+    }
+
+    /// Suspends until an event named `name` is delivered; takes a buffered one at once.
+    nonisolated func waitForEvent(named name: String) async throws -> Payload {
+        let ticket = WaitTicket()
+        let operation = "waitForEvent(\(name))"
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { continuation in
+                let waiting: Void? = withIsolation(operation: operation) { $0.addWaiter(name, continuation, ticket) }
+                if waiting == nil { continuation.resume(throwing: escaped(operation)) }
+            }
+        } onCancel: {
+            requestCancel(.eventWait(name: name, id: ticket.id))
+        }
+    }
+
+    private nonisolated func requestCancel(_ target: CancelTarget) {
+        // Cancellation comes from the code (a task group's cancelAll, a finished race), so on the executor.
+        if executor.isCurrentThreadDraining {
+            assumeIsolated { $0.cancel(target) }
+        } else {
+            executor.post(.cancel(target))
         }
     }
 
     // MARK: Isolated state machine
 
-    /// Whether the code is still re-running what history holds: results to deliver, commands or
+    /// Whether the code is still re-running what history holds: events to deliver, commands or
     /// custom statuses to re-issue, or an end already recorded.
     var isReplaying: Bool {
         replayEventsLeft > 0 || nextSequence < log.commandCount || customStatusCount < log.customStatusCount
@@ -112,14 +157,26 @@ actor OrchestrationInstance {
         }
     }
 
-    private func schedule(_ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>) {
+    func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool) {
+        continueAsNewRequest = (input, keepUnprocessedEvents)
+    }
+
+    private func schedule(
+        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket
+    ) {
         guard !isFinished else {
             continuation.resume(throwing: DurableError.instanceStopped(instanceId))
             return
         }
+        // A cancelled task issues nothing, on every replay alike.
+        guard !Task.isCancelled else {
+            continuation.resume(throwing: CancellationError())
+            return
+        }
         let sequence = nextSequence
         nextSequence += 1
-        var command = makeCommand(sequence)
+        ticket.id = sequence
+        let command = makeCommand(sequence)
         host.issued(command, sequence: sequence, from: self)
         if let recorded = log.commands[sequence] {
             guard command.replays(recorded) else {
@@ -130,11 +187,20 @@ actor OrchestrationInstance {
                 fail(FailureDetails(error))
                 return
             }
-            command = recorded  // keeps ids the history chose, such as a sub-orchestration's
-            pending[sequence] = PendingCommand(command: command, continuation: continuation)
-            if !log.resolved.contains(sequence) {
-                host.dispatch(command, sequence: sequence, from: self)  // scheduled before a crash, never finished
+            if recorded.isFireAndForget {
+                continuation.resume(returning: .empty)
+                return
             }
+            // Keep what history chose (a sub-orchestration's id, a timer's time).
+            pending[sequence] = PendingCommand(command: recorded, continuation: continuation)
+            if !log.resolved.contains(sequence) {
+                host.dispatch(recorded, sequence: sequence, from: self)  // in flight at a crash: again
+            }
+        } else if command.isFireAndForget {
+            // Delivered before it is recorded: a crash in between repeats it rather than losing it.
+            host.dispatch(command, sequence: sequence, from: self)
+            host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
+            continuation.resume(returning: .empty)
         } else {
             host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
             pending[sequence] = PendingCommand(command: command, continuation: continuation)
@@ -142,57 +208,133 @@ actor OrchestrationInstance {
         }
     }
 
+    private func addWaiter(_ name: String, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket) {
+        guard !isFinished else {
+            continuation.resume(throwing: DurableError.instanceStopped(instanceId))
+            return
+        }
+        guard !Task.isCancelled else {
+            continuation.resume(throwing: CancellationError())
+            return
+        }
+        if let index = bufferedEvents.firstIndex(where: { $0.kind.eventName == name }),
+            case .eventRaised(_, let payload) = bufferedEvents.remove(at: index).kind
+        {
+            continuation.resume(returning: payload)
+            return
+        }
+        nextWaiterID += 1
+        ticket.id = nextWaiterID
+        eventWaiters[name, default: []].append(EventWaiter(id: nextWaiterID, continuation: continuation))
+    }
+
     func handle(_ message: InstanceMessage) {
         guard !isFinished else { return }
         switch message {
-        case .replay(let event):
-            replayEventsLeft -= 1
+        case .event(let event, let replayed):
+            if replayed { replayEventsLeft -= 1 }
+            if isSuspended, !event.kind.isLifecycleChange {
+                heldEvents.append(event)
+                return
+            }
             currentTime = event.timestamp
-            deliver(event.kind, replaying: true)
-        case .deliver(let kind):
-            // A result nobody waits for (a duplicate report) is dropped, not recorded: replay would trip on it.
-            guard let sequence = kind.sequence, pending[sequence] != nil else { return }
-            let event = HistoryEvent(kind, at: host.now())
-            host.record(event, for: self)
-            currentTime = event.timestamp
-            deliver(kind, replaying: false)
+            apply(event)
         case .fail(let failure):
             fail(failure)
+        case .cancel(let target):
+            cancel(target)
         case .stop:
             isFinished = true
+            _ = executor.close()
             resumeStranded(throwing: DurableError.runtimeShutDown)
         }
     }
 
-    private func deliver(_ kind: HistoryEvent.Kind, replaying: Bool) {
-        guard let sequence = kind.sequence, let waiting = pending.removeValue(forKey: sequence) else {
-            if replaying, let sequence = kind.sequence {
-                // History holds a result for a command the code has not issued (or issued differently).
+    private func apply(_ event: HistoryEvent) {
+        switch event.kind {
+        case .taskCompleted(let sequence, let result), .subOrchestrationCompleted(let sequence, let result):
+            resolve(sequence, event.kind) { _ in .success(result) }
+        case .timerFired(let sequence, _):
+            resolve(sequence, event.kind) { _ in .success(.empty) }
+        case .taskFailed(let sequence, let failure), .subOrchestrationFailed(let sequence, let failure):
+            resolve(sequence, event.kind) { command in
+                switch command {
+                case .activity(let name, _, let attempt):
+                    .failure(ActivityFailure(activityName: name, details: failure, attempt: attempt))
+                case .subOrchestration(let name, let childId, _):
+                    .failure(SubOrchestrationFailure(name: name, instanceId: childId, details: failure))
+                case .timer, .sendEvent:
+                    nil
+                }
+            }
+        case .eventRaised(let name, let payload):
+            if var waiters = eventWaiters[name], !waiters.isEmpty {
+                let waiter = waiters.removeFirst()
+                eventWaiters[name] = waiters.isEmpty ? nil : waiters
+                waiter.continuation.resume(returning: payload)
+            } else {
+                bufferedEvents.append(event)
+            }
+        case .executionSuspended:
+            isSuspended = true
+        case .executionResumed:
+            isSuspended = false
+            let held = heldEvents
+            heldEvents = []
+            executor.post(contentsOf: held.map { .event($0, replayed: false) }, atFront: true)
+        case .executionTerminated(let reason):
+            end(.terminated(reason: reason), recording: nil)
+        case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
+            .customStatusSet, .executionCompleted, .executionFailed:
+            break
+        }
+    }
+
+    /// Hands the result in `event` to the code waiting for `sequence`.
+    private func resolve(
+        _ sequence: Int, _ event: HistoryEvent.Kind, _ result: (Command) -> Result<Payload, any Error>?
+    ) {
+        guard let waiting = pending.removeValue(forKey: sequence) else {
+            if sequence >= nextSequence {
+                // History holds a result for a command the code has not issued.
                 fail(FailureDetails(NondeterminismError(
                     instanceId: instanceId, sequence: sequence, recorded: log.commands[sequence]?.description,
                     attempted: nil)))
             }
-            return
+            return  // abandoned by the code (a race's loser), or reported twice
         }
-        switch (kind, waiting.command) {
-        case (.taskCompleted(_, let result), _), (.subOrchestrationCompleted(_, let result), _):
-            waiting.continuation.resume(returning: result)
-        case (.taskFailed(_, let failure), .activity(let name, _)):
-            waiting.continuation.resume(throwing: ActivityFailure(activityName: name, details: failure, attempt: 1))
-        case (.subOrchestrationFailed(_, let failure), .subOrchestration(let name, let childId, _)):
-            waiting.continuation.resume(throwing: SubOrchestrationFailure(name: name, instanceId: childId, details: failure))
-        default:
+        guard let result = result(waiting.command), event.answers(waiting.command) else {
             let error = NondeterminismError(
-                instanceId: instanceId, sequence: sequence, recorded: "\(kind.name)",
-                attempted: waiting.command.description)
+                instanceId: instanceId, sequence: sequence, recorded: event.name, attempted: waiting.command.description)
             waiting.continuation.resume(throwing: error)
             fail(FailureDetails(error))
+            return
+        }
+        waiting.continuation.resume(with: result)
+    }
+
+    private func cancel(_ target: CancelTarget) {
+        switch target {
+        case .command(let sequence):
+            guard let waiting = pending.removeValue(forKey: sequence) else { return }
+            host.abandon(waiting.command, sequence: sequence, from: self)
+            waiting.continuation.resume(throwing: CancellationError())
+        case .eventWait(let name, let id):
+            guard let index = eventWaiters[name]?.firstIndex(where: { $0.id == id }),
+                let waiter = eventWaiters[name]?.remove(at: index)
+            else { return }
+            waiter.continuation.resume(throwing: CancellationError())
         }
     }
 
     /// The code returned or threw.
     private func finish(_ result: Result<Payload, any Error>) {
         guard !isFinished else { return }
+        if let request = continueAsNewRequest {
+            let carried = request.keepUnprocessedEvents ? bufferedEvents + heldEvents : []
+            end(.continuedAsNew(input: request.input, carriedEvents: carried), recording: nil)
+            return
+        }
         if nextSequence < log.commandCount, let recorded = log.commands[nextSequence] {
             fail(FailureDetails(NondeterminismError(
                 instanceId: instanceId, sequence: nextSequence, recorded: recorded.description, attempted: nil)))
@@ -213,10 +355,19 @@ actor OrchestrationInstance {
         end(.failed(failure), recording: .executionFailed(failure))
     }
 
-    private func end(_ outcome: InstanceOutcome, recording event: HistoryEvent.Kind) {
+    private func end(_ outcome: InstanceOutcome, recording event: HistoryEvent.Kind?) {
         isFinished = true
-        if !log.isFinished {
+        if let event, !log.isFinished {
             host.record(HistoryEvent(event, at: host.now()), for: self)
+        }
+        var outcome = outcome
+        let leftovers = executor.close()
+        if case .continuedAsNew(let input, let carried) = outcome, continueAsNewRequest?.keepUnprocessedEvents == true {
+            let unread = leftovers.compactMap { message -> HistoryEvent? in
+                if case .event(let event, _) = message, event.kind.eventName != nil { return event }
+                return nil
+            }
+            outcome = .continuedAsNew(input: input, carriedEvents: carried + unread)
         }
         resumeStranded(throwing: DurableError.instanceStopped(instanceId))
         host.instanceFinished(self, outcome: outcome)
@@ -224,10 +375,59 @@ actor OrchestrationInstance {
 
     /// Unblocks code still waiting, so its task can unwind and release the instance.
     private func resumeStranded(throwing error: DurableError) {
-        let stranded = pending.values
+        let stranded = pending
         pending.removeAll()
-        for waiting in stranded {
+        for (sequence, waiting) in stranded {
+            host.abandon(waiting.command, sequence: sequence, from: self)
             waiting.continuation.resume(throwing: error)
+        }
+        let waiters = eventWaiters.values.joined()
+        eventWaiters.removeAll()
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
+    }
+}
+
+/// What a cancelled wait was waiting for.
+enum CancelTarget: Sendable {
+    case command(Int)
+    case eventWait(name: String, id: Int)
+}
+
+/// Carries a wait's sequence number or waiter id from the executor to a cancellation handler.
+final class WaitTicket: Sendable {
+    private let storage = Atomic<Int>(-1)
+
+    /// -1 until the wait is registered.
+    var id: Int {
+        get { storage.load(ordering: .acquiring) }
+        set { storage.store(newValue, ordering: .releasing) }
+    }
+}
+
+extension HistoryEvent.Kind {
+    /// The name of a raised event.
+    var eventName: String? {
+        if case .eventRaised(let name, _) = self { return name }
+        return nil
+    }
+
+    /// Events that act on a suspended instance instead of waiting for it to resume.
+    var isLifecycleChange: Bool {
+        switch self {
+        case .executionSuspended, .executionResumed, .executionTerminated: true
+        default: false
+        }
+    }
+
+    /// Whether this result event is the kind of answer `command` expects.
+    func answers(_ command: Command) -> Bool {
+        switch (self, command) {
+        case (.taskCompleted, .activity), (.taskFailed, .activity),
+            (.subOrchestrationCompleted, .subOrchestration), (.subOrchestrationFailed, .subOrchestration),
+            (.timerFired, .timer):
+            true
+        default:
+            false
         }
     }
 }

@@ -10,6 +10,10 @@ public struct ReplayResult: Sendable {
         case completed(Payload)
         /// The code threw, or diverged from history (see ``NondeterminismError``).
         case failed(FailureDetails)
+        /// A client terminated the instance.
+        case terminated(reason: String?)
+        /// The code continued as new with this input.
+        case continuedAsNew(Payload)
         /// The code is waiting for results the history does not hold yet.
         case waiting
     }
@@ -67,11 +71,17 @@ final class ReplayHost: InstanceHost {
 
     func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
 
+    func abandon(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
+
+    func report(_ event: HistoryEvent.Kind, to instance: OrchestrationInstance) {}
+
     func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome) {
         state.withLock { state in
             switch outcome {
             case .completed(let output): state.outcome = .completed(output)
             case .failed(let failure): state.outcome = .failed(failure)
+            case .terminated(let reason): state.outcome = .terminated(reason: reason)
+            case .continuedAsNew(let input, _): state.outcome = .continuedAsNew(input)
             }
         }
     }

@@ -16,10 +16,16 @@ public final class DurableRuntime: Sendable {
     public struct Configuration: Sendable {
         /// How many activities may run at once across all instances.
         public var maxConcurrentActivities: Int
+        /// Where time comes from: history timestamps and durable timers. Tests pass a ``ManualClock``.
+        public var clock: any DurableClock
 
-        /// Creates a configuration. By default up to 16 activities per core run at once.
-        public init(maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16) {
+        /// Creates a configuration. By default up to 16 activities per core run at once, on the wall clock.
+        public init(
+            maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16,
+            clock: any DurableClock = SystemClock()
+        ) {
             self.maxConcurrentActivities = maxConcurrentActivities
+            self.clock = clock
         }
     }
 
@@ -56,7 +62,7 @@ public final class DurableRuntime: Sendable {
     /// and reports what the code did. Use it to check that a change to an orchestration still
     /// replays the histories it wrote before.
     public func replay(_ history: [HistoryEvent], instanceId: String = "replay") async throws -> ReplayResult {
-        guard let first = history.first, case .executionStarted(let name, let input, _) = first.kind else {
+        guard let first = history.first, case .executionStarted(let name, let input, _, _) = first.kind else {
             throw DurableError.invalidInput(orchestration: "?", reason: "a history starts with ExecutionStarted")
         }
         return await ReplayHost.replay(

@@ -1,119 +1,138 @@
 import Foundation
 import Synchronization
 
-/// The live host of every instance: the instance table, the store, the worker pool.
+/// The live host of every instance: the instance table, the store, the worker pool, the timers.
 ///
 /// Client calls come in here; instances call back (on their own executors) to record events and
-/// dispatch commands. Everything it holds is behind one mutex, taken briefly and never across an `await`.
+/// dispatch commands. The table is behind one mutex, taken briefly and never across an `await`.
+/// Lock order: an instance's executor lock, then the store's, then the table's.
 final class Engine: InstanceHost {
     let registry: Registry
     let store: any HistoryStore
+    let timers: TimerService
     private let pool: ActivityWorkerPool
-    private let table = Mutex(Table())
-    private let nextWaiterID = Atomic<Int>(0)
-
-    private struct Table {
-        var instances: [String: InstanceRecord] = [:]
-        var isShutDown = false
-    }
-
-    private struct InstanceRecord {
-        var status: InstanceStatus
-        /// The running instance; `nil` once it finished.
-        var live: OrchestrationInstance?
-        var waiters: [Int: UnsafeContinuation<InstanceStatus, any Error>] = [:]
-    }
+    let table = Mutex(InstanceTable())
 
     init(registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration) {
         self.registry = registry
         self.store = store
+        self.timers = TimerService(clock: configuration.clock)
         self.pool = ActivityWorkerPool(registry: registry, limit: max(1, configuration.maxConcurrentActivities))
     }
 
-    func now() -> Date { Date() }
+    func now() -> Date { timers.clock.now }
 
     // MARK: Starting and recovering instances
 
     /// Starts a new instance; returns once its ExecutionStarted event is durable.
-    func start(orchestration name: String, input: Payload, instanceId: String?) async throws -> String {
+    func start(
+        orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
+    ) async throws -> String {
         let entry = try registry.orchestration(named: name)
         try entry.validateInput(input)
         let id = instanceId ?? UUID().uuidString.lowercased()
-        let position = try launch(
-            id, entry, HistoryEvent(.executionStarted(name: name, input: input, parent: nil), at: now()))
-        try await store.waitUntilDurable(position)
+        let started = HistoryEvent(
+            .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt), at: now())
+        try await store.waitUntilDurable(try launch(id, entry, started, reuse: reuse))
         return id
     }
 
-    /// Registers, records and starts a fresh instance whose history is just `started`.
-    private func launch(_ id: String, _ entry: OrchestrationEntry, _ started: HistoryEvent) throws -> JournalPosition {
-        guard case .executionStarted(_, let input, _) = started.kind,
-            let status = InstanceStatus(instanceId: id, events: [started])
+    /// Registers, records and starts a fresh instance whose history begins with `history[0]`.
+    @discardableResult
+    func launch(
+        _ id: String, _ entry: OrchestrationEntry, _ started: HistoryEvent, carrying carried: [HistoryEvent] = [],
+        reuse: InstanceIDReuse = .never, continuing: Bool = false
+    ) throws -> JournalPosition {
+        let history = [started] + carried
+        guard case .executionStarted(_, let input, _, _) = started.kind,
+            let status = InstanceStatus(instanceId: id, events: history)
         else { throw DurableError.invalidInput(orchestration: entry.name, reason: "no ExecutionStarted event") }
-        let instance = OrchestrationInstance(
-            instanceId: id, orchestration: entry, input: input, history: [started], host: self)
-        try table.withLock { table in
+        let instance = OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: history, host: self)
+        let replacing = try table.withLock { table -> Bool in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
-            if let existing = table.instances[id] {
-                throw DurableError.instanceAlreadyExists(id, status: existing.status.runtimeStatus)
+            var record = InstanceRecord(status: status, live: instance)
+            let existing = table.records[id]
+            if let existing {
+                if continuing {
+                    record.waiters = existing.waiters  // same instance, next execution
+                } else if reuse != .replaceFinished || !existing.status.runtimeStatus.isFinished {
+                    throw DurableError.instanceAlreadyExists(id, status: existing.status.runtimeStatus)
+                }
             }
-            table.instances[id] = InstanceRecord(status: status, live: instance)
+            table.records[id] = record
+            return existing != nil
         }
         let position: JournalPosition
         do {
-            position = try store.append(started, to: id)
+            position = replacing || !carried.isEmpty
+                ? try store.replaceHistory(of: id, with: history) : try store.append(started, to: id)
         } catch {
-            _ = table.withLock { $0.instances.removeValue(forKey: id) }
+            _ = table.withLock { $0.records.removeValue(forKey: id) }
             throw error
         }
-        instance.start()
+        run(instance, status: status)
         return position
+    }
+
+    /// Starts the instance's code now, or arms its scheduled start.
+    private func run(_ instance: OrchestrationInstance, status: InstanceStatus) {
+        guard status.runtimeStatus == .pending, let startAt = status.scheduledStart, startAt > now() else {
+            if status.runtimeStatus == .pending { markStarted(instance) }
+            instance.start()
+            return
+        }
+        timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: -1), at: startAt) { [weak self] in
+            self?.markStarted(instance)
+            instance.start()
+        }
+    }
+
+    private func markStarted(_ instance: OrchestrationInstance) {
+        updateStatus(of: instance.instanceId) { status in
+            if status.runtimeStatus == .pending { status.runtimeStatus = .running }
+        }
     }
 
     /// Loads every history in the store and resumes the instances that had not finished.
     func recover() throws {
+        var resumed: [(OrchestrationInstance, InstanceStatus)] = []
         for (id, history) in try store.allHistories() {
             guard let status = InstanceStatus(instanceId: id, events: history) else { continue }
             var record = InstanceRecord(status: status)
             if !status.runtimeStatus.isFinished, let entry = registry.orchestrations[status.name] {
-                record.live = OrchestrationInstance(
+                let instance = OrchestrationInstance(
                     instanceId: id, orchestration: entry, input: status.input, history: history, host: self)
+                record.live = instance
+                resumed.append((instance, status))
             }
-            table.withLock { $0.instances[id] = record }
+            table.withLock { $0.records[id] = record }
         }
-        let live = table.withLock { $0.instances.values.compactMap(\.live) }
-        for instance in live { instance.start() }
+        for (instance, status) in resumed { run(instance, status: status) }
     }
 
-    // MARK: Queries
+    // MARK: Events from outside
 
-    func status(of id: String) throws -> InstanceStatus {
-        guard let status = table.withLock({ $0.instances[id]?.status }) else { throw DurableError.unknownInstance(id) }
-        return status
+    /// Records `kind` in the instance's history and queues it, in one step so history order is
+    /// delivery order. Returns `nil` if the instance no longer takes events.
+    @discardableResult
+    func deliver(_ kind: HistoryEvent.Kind, to instance: OrchestrationInstance) throws -> JournalPosition? {
+        let event = HistoryEvent(kind, at: now())
+        var position: JournalPosition?
+        var waiters: [StatusWaiter] = []
+        let accepted = try instance.executor.post {
+            position = try store.append(event, to: instance.instanceId)
+            waiters = table.withLock { $0.update(instance.instanceId) { $0.apply(event) } }
+            return .event(event, replayed: false)
+        }
+        StatusWaiter.resume(waiters)
+        return accepted ? position : nil
     }
 
-    func history(of id: String) throws -> [HistoryEvent] {
-        guard let history = try store.history(of: id) else { throw DurableError.unknownInstance(id) }
-        return history
-    }
-
-    /// Suspends until the instance has finished and returns its final status.
-    func waitUntilFinished(_ id: String) async throws -> InstanceStatus {
-        let waiterID = nextWaiterID.add(1, ordering: .relaxed).newValue
-        return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { continuation in
-                let immediate = table.withLock { table -> Result<InstanceStatus, any Error>? in
-                    guard let record = table.instances[id] else { return .failure(DurableError.unknownInstance(id)) }
-                    if record.status.runtimeStatus.isFinished { return .success(record.status) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    table.instances[id]?.waiters[waiterID] = continuation
-                    return nil
-                }
-                if let immediate { continuation.resume(with: immediate) }
-            }
-        } onCancel: {
-            table.withLock { $0.instances[id]?.waiters.removeValue(forKey: waiterID) }?
-                .resume(throwing: CancellationError())
+    func report(_ event: HistoryEvent.Kind, to instance: OrchestrationInstance) {
+        do {
+            try deliver(event, to: instance)
+        } catch {
+            instance.executor.post(.fail(FailureDetails(error)))
         }
     }
 
@@ -125,65 +144,116 @@ final class Engine: InstanceHost {
         } catch {
             instance.executor.post(.fail(FailureDetails(error)))
         }
-        table.withLock { $0.instances[instance.instanceId]?.status.apply(event) }
+        updateStatus(of: instance.instanceId) { $0.apply(event) }
     }
 
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
 
     func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
         switch command {
-        case .activity(let name, let input):
-            pool.submit(ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: 1))
+        case .activity(let name, let input, let attempt):
+            pool.submit(ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt))
         case .subOrchestration(let name, let childId, let input):
-            let parent = ParentInstance(instanceId: instance.instanceId, sequence: sequence)
-            do {
-                let entry = try registry.orchestration(named: name)
-                try entry.validateInput(input)
-                if let existing = table.withLock({ $0.instances[childId]?.status }), existing.parent == parent {
-                    // Created before a restart: it reports back when it ends, or has ended already.
-                    if existing.runtimeStatus.isFinished { reportToParent(existing) }
-                    return
-                }
-                _ = try launch(childId, entry, HistoryEvent(.executionStarted(name: name, input: input, parent: parent), at: now()))
-            } catch {
-                instance.executor.post(.deliver(.subOrchestrationFailed(sequence: sequence, failure: FailureDetails(error))))
+            startChild(name, childId, input, parent: ParentInstance(instanceId: instance.instanceId, sequence: sequence), from: instance)
+        case .timer(let fireAt):
+            timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt) { [weak self] in
+                self?.report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
             }
+        case .sendEvent(let targetId, let name, let input):
+            if let target = table.withLock({ $0.records[targetId]?.live }) {
+                _ = try? deliver(.eventRaised(name: name, input: input), to: target)
+            }
+        }
+    }
+
+    func abandon(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
+        if case .timer = command {
+            timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: sequence))
+        }
+    }
+
+    private func startChild(
+        _ name: String, _ childId: String, _ input: Payload, parent: ParentInstance, from instance: OrchestrationInstance
+    ) {
+        do {
+            let entry = try registry.orchestration(named: name)
+            try entry.validateInput(input)
+            if let existing = table.withLock({ $0.records[childId]?.status }), existing.parent == parent {
+                // Created before a restart: it reports back when it ends, or has ended already.
+                if existing.runtimeStatus.isFinished { reportToParent(existing) }
+                return
+            }
+            try launch(childId, entry, HistoryEvent(
+                .executionStarted(name: name, input: input, parent: parent, scheduledStart: nil), at: now()))
+        } catch {
+            report(.subOrchestrationFailed(sequence: parent.sequence, failure: FailureDetails(error)), to: instance)
         }
     }
 
     func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome) {
-        let (status, waiters) = table.withLock { table -> (InstanceStatus?, [UnsafeContinuation<InstanceStatus, any Error>]) in
-            guard var record = table.instances[instance.instanceId] else { return (nil, []) }
-            switch outcome {
-            case .completed(let output):
-                record.status.output = output
-                record.status.runtimeStatus = .completed
-            case .failed(let failure):
-                record.status.failure = failure
-                record.status.runtimeStatus = .failed
-            }
-            let waiters = Array(record.waiters.values)
-            record.waiters = [:]
-            record.live = nil
-            table.instances[instance.instanceId] = record
-            return (record.status, waiters)
+        timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1))
+        if case .continuedAsNew(let input, let carried) = outcome {
+            continueAsNew(instance, input: input, carrying: carried)
+            return
         }
-        guard let status else { return }
-        for waiter in waiters { waiter.resume(returning: status) }
-        reportToParent(status)
+        var final: InstanceStatus?
+        let waiters = table.withLock { table in
+            let waiters = table.update(instance.instanceId) { status in
+                switch outcome {
+                case .completed(let output):
+                    status.output = output
+                    status.runtimeStatus = .completed
+                case .failed(let failure):
+                    status.failure = failure
+                    status.runtimeStatus = .failed
+                case .terminated:
+                    status.runtimeStatus = .terminated
+                case .continuedAsNew:
+                    break
+                }
+                final = status
+            }
+            table.retire(instance)
+            return waiters
+        }
+        StatusWaiter.resume(waiters)
+        if let final { reportToParent(final) }
     }
 
-    private func reportToParent(_ child: InstanceStatus) {
+    private func continueAsNew(_ instance: OrchestrationInstance, input: Payload, carrying carried: [HistoryEvent]) {
+        let id = instance.instanceId
+        let parent = table.withLock { $0.records[id]?.status.parent }
+        let now = now()
+        do {
+            try instance.orchestration.validateInput(input)
+            try launch(
+                id, instance.orchestration,
+                HistoryEvent(.executionStarted(name: instance.orchestration.name, input: input, parent: parent, scheduledStart: nil), at: now),
+                carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
+        } catch {
+            let failure = FailureDetails(error)
+            _ = try? store.append(HistoryEvent(.executionFailed(failure), at: now), to: id)
+            instanceFinished(instance, outcome: .failed(failure))
+        }
+    }
+
+    func reportToParent(_ child: InstanceStatus) {
         guard let parent = child.parent,
-            let live = table.withLock({ $0.instances[parent.instanceId]?.live })
+            let live = table.withLock({ $0.records[parent.instanceId]?.live })
         else { return }
         switch child.runtimeStatus {
         case .completed:
-            live.executor.post(.deliver(.subOrchestrationCompleted(sequence: parent.sequence, result: child.output ?? .empty)))
+            report(.subOrchestrationCompleted(sequence: parent.sequence, result: child.output ?? .empty), to: live)
         default:
-            let failure = child.failure ?? FailureDetails(errorType: "Durable.RuntimeStatus", message: "\(child.runtimeStatus)")
-            live.executor.post(.deliver(.subOrchestrationFailed(sequence: parent.sequence, failure: failure)))
+            let failure = child.failure
+                ?? FailureDetails(errorType: "Durable.RuntimeStatus", message: "sub-orchestration \(child.runtimeStatus)")
+            report(.subOrchestrationFailed(sequence: parent.sequence, failure: failure), to: live)
         }
+    }
+
+    /// Changes an instance's status in the table and wakes whoever waited for the change.
+    func updateStatus(of id: String, _ change: (inout InstanceStatus) -> Void) {
+        StatusWaiter.resume(table.withLock { $0.update(id, change) })
     }
 
     // MARK: Shutdown
@@ -191,15 +261,11 @@ final class Engine: InstanceHost {
     func shutdown() {
         let (live, waiters) = table.withLock { table in
             table.isShutDown = true
-            var waiters: [UnsafeContinuation<InstanceStatus, any Error>] = []
-            for id in table.instances.keys {
-                waiters += table.instances[id]?.waiters.values ?? [:].values
-                table.instances[id]?.waiters = [:]
-            }
-            return (table.instances.values.compactMap(\.live), waiters)
+            return (table.records.values.compactMap(\.live), table.removeAllWaiters())
         }
         pool.shutdown()
+        timers.cancelAll()
         for instance in live { instance.executor.post(.stop) }
-        for waiter in waiters { waiter.resume(throwing: DurableError.runtimeShutDown) }
+        for waiter in waiters { waiter.continuation.resume(throwing: DurableError.runtimeShutDown) }
     }
 }

@@ -52,6 +52,6 @@ final class ActivityWorkerPool: Sendable {
         } catch {
             outcome = .taskFailed(sequence: item.sequence, failure: FailureDetails(error))
         }
-        item.instance.executor.post(.deliver(outcome))
+        item.instance.host.report(outcome, to: item.instance)
     }
 }

@@ -9,6 +9,9 @@ public protocol HistoryStore: Sendable {
     /// Queues `event` at the end of the instance's history and returns its position.
     func append(_ event: HistoryEvent, to instanceId: String) throws -> JournalPosition
 
+    /// Replaces the instance's whole history with `events` (continue-as-new, reuse of a finished id).
+    func replaceHistory(of instanceId: String, with events: [HistoryEvent]) throws -> JournalPosition
+
     /// Returns once everything appended up to `position` is durable.
     func waitUntilDurable(_ position: JournalPosition) async throws
 

@@ -25,6 +25,14 @@ public final class InMemoryHistoryStore: HistoryStore {
         }
     }
 
+    public func replaceHistory(of instanceId: String, with events: [HistoryEvent]) -> JournalPosition {
+        state.withLock { state in
+            state.histories[instanceId] = events
+            state.appended += UInt64(events.count)
+            return JournalPosition(state.appended)
+        }
+    }
+
     public func waitUntilDurable(_ position: JournalPosition) async {}
 
     public func history(of instanceId: String) -> [HistoryEvent]? {

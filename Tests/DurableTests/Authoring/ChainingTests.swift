@@ -34,7 +34,7 @@ import Testing
         _ = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
 
         let sequences = try await runtime.client.history(of: id).compactMap { event -> Int? in
-            if case .taskScheduled(let sequence, _, _) = event.kind { return sequence }
+            if case .taskScheduled(let sequence, _, _, _) = event.kind { return sequence }
             return nil
         }
         #expect(sequences == [0, 1, 2, 3])

@@ -126,7 +126,7 @@ extension Array where Element == HistoryEvent {
     /// The activity names that were scheduled, in order.
     var scheduledActivities: [String] {
         compactMap { event in
-            if case .taskScheduled(_, let name, _) = event.kind { return name }
+            if case .taskScheduled(_, let name, _, _) = event.kind { return name }
             return nil
         }
     }

@@ -1,0 +1,156 @@
+import Foundation
+
+/// What clients do to instances after starting them: events, termination, suspension, purging, queries.
+extension Engine {
+    func status(of id: String) throws -> InstanceStatus {
+        guard let status = table.withLock({ $0.records[id]?.status }) else { throw DurableError.unknownInstance(id) }
+        return status
+    }
+
+    func history(of id: String) throws -> [HistoryEvent] {
+        guard let history = try store.history(of: id) else { throw DurableError.unknownInstance(id) }
+        return history
+    }
+
+    /// Records an event for the instance and returns once it is durable.
+    func raiseEvent(_ id: String, name: String, input: Payload) async throws {
+        try await deliverDurably(.eventRaised(name: name, input: input), to: id, operation: "raise an event to") { status in
+            !status.isFinished
+        }
+    }
+
+    func terminate(_ id: String, reason: String?, includeSubOrchestrations: Bool) async throws {
+        try await deliverDurably(.executionTerminated(reason: reason), to: id, operation: "terminate") { !$0.isFinished }
+        guard includeSubOrchestrations else { return }
+        let children = table.withLock { table in
+            table.records.values.filter { $0.status.parent?.instanceId == id && !$0.status.runtimeStatus.isFinished }
+                .map(\.status.instanceId)
+        }
+        for child in children {
+            // A child may finish on its own meanwhile; that is not an error here.
+            try? await terminate(child, reason: reason, includeSubOrchestrations: true)
+        }
+    }
+
+    func suspend(_ id: String, reason: String?) async throws {
+        try await deliverDurably(.executionSuspended(reason: reason), to: id, operation: "suspend") { status in
+            status == .running || status == .pending
+        }
+    }
+
+    func resume(_ id: String, reason: String?) async throws {
+        try await deliverDurably(.executionResumed(reason: reason), to: id, operation: "resume") { $0 == .suspended }
+    }
+
+    private func deliverDurably(
+        _ kind: HistoryEvent.Kind, to id: String, operation: String, allowed: (RuntimeStatus) -> Bool
+    ) async throws {
+        guard let record = table.withLock({ $0.records[id] }) else { throw DurableError.unknownInstance(id) }
+        let status = record.status.runtimeStatus
+        guard allowed(status), let live = record.live else {
+            throw DurableError.invalidStatus(instanceId: id, status: status, operation: operation)
+        }
+        guard let position = try deliver(kind, to: live) else {
+            let now = table.withLock { $0.records[id]?.status.runtimeStatus } ?? status
+            throw DurableError.invalidStatus(instanceId: id, status: now, operation: operation)
+        }
+        try await store.waitUntilDurable(position)
+    }
+
+    /// Deletes a finished instance's history and forgets it.
+    func purge(_ id: String) throws {
+        try table.withLock { table in
+            guard let record = table.records[id] else { throw DurableError.unknownInstance(id) }
+            guard record.status.runtimeStatus.isFinished else {
+                throw DurableError.invalidStatus(instanceId: id, status: record.status.runtimeStatus, operation: "purge")
+            }
+            table.records.removeValue(forKey: id)
+        }
+        try store.removeHistory(of: id)
+    }
+
+    /// One page of the instances matching `query`, ordered by instance id.
+    func list(_ query: InstanceQuery) -> InstancePage {
+        let matching = table.withLock { table in
+            table.records.values.lazy.map(\.status).filter(query.matches).sorted { $0.instanceId < $1.instanceId }
+        }
+        let pageSize = max(1, query.pageSize)
+        let page = Array(matching.prefix(pageSize))
+        return InstancePage(
+            instances: page, continuationToken: matching.count > pageSize ? page.last?.instanceId : nil)
+    }
+
+    /// Suspends until the instance's status satisfies `condition`, and returns that status.
+    func wait(for id: String, until condition: StatusWaiter.Condition) async throws -> InstanceStatus {
+        let waiterID = WaitTicket()
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { continuation in
+                let outcome = table.withLock { table -> Result<Int, any Error>? in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    return table.addWaiter(id, until: condition, continuation)
+                }
+                switch outcome {
+                case .success(let id): waiterID.id = id
+                case .failure(let error): continuation.resume(throwing: error)
+                case nil: break
+                }
+            }
+        } onCancel: {
+            table.withLock { $0.removeWaiter(waiterID.id, of: id) }?.continuation.resume(throwing: CancellationError())
+        }
+    }
+}
+
+/// Whether `start` may reuse the id of an instance that exists already.
+public enum InstanceIDReuse: Sendable, Hashable {
+    /// Any existing instance with the id is an error.
+    case never
+    /// A finished instance with the id is purged and replaced; a running one is still an error.
+    case replaceFinished
+}
+
+/// Which instances ``DurableClient/list(_:)`` returns.
+public struct InstanceQuery: Sendable, Hashable {
+    /// Only instances in one of these statuses; all when `nil`.
+    public var statuses: Set<RuntimeStatus>?
+    /// Only instances created at or after this time.
+    public var createdFrom: Date?
+    /// Only instances created before this time.
+    public var createdBefore: Date?
+    /// Only instances whose id starts with this.
+    public var instanceIdPrefix: String?
+    /// At most this many instances per page.
+    public var pageSize: Int
+    /// Where the previous page ended; `nil` for the first page.
+    public var continuationToken: String?
+
+    /// Creates a query; with no arguments it matches every instance, 100 per page.
+    public init(
+        statuses: Set<RuntimeStatus>? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
+        instanceIdPrefix: String? = nil, pageSize: Int = 100, continuationToken: String? = nil
+    ) {
+        self.statuses = statuses
+        self.createdFrom = createdFrom
+        self.createdBefore = createdBefore
+        self.instanceIdPrefix = instanceIdPrefix
+        self.pageSize = pageSize
+        self.continuationToken = continuationToken
+    }
+
+    func matches(_ status: InstanceStatus) -> Bool {
+        if let statuses, !statuses.contains(status.runtimeStatus) { return false }
+        if let createdFrom, status.createdAt < createdFrom { return false }
+        if let createdBefore, status.createdAt >= createdBefore { return false }
+        if let instanceIdPrefix, !status.instanceId.hasPrefix(instanceIdPrefix) { return false }
+        if let continuationToken, status.instanceId <= continuationToken { return false }
+        return true
+    }
+}
+
+/// One page of a ``DurableClient/list(_:)`` answer.
+public struct InstancePage: Sendable, Hashable {
+    /// The instances, ordered by id.
+    public var instances: [InstanceStatus]
+    /// Pass this as the next query's `continuationToken` to get the next page; `nil` on the last page.
+    public var continuationToken: String?
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Where the runtime gets the time: stamps on history events, and when durable timers fire.
+///
+/// The default is ``SystemClock``. Tests (yours and ours) use ``ManualClock`` and move time by hand,
+/// so a 60-second timeout takes no real time at all.
+public protocol DurableClock: Sendable {
+    /// The current time.
+    var now: Date { get }
+
+    /// Suspends until `now` has reached `deadline`; throws `CancellationError` if cancelled first.
+    func sleep(until deadline: Date) async throws
+}
+
+/// The wall clock.
+public struct SystemClock: DurableClock {
+    /// Creates the wall clock.
+    public init() {}
+
+    public var now: Date { Date() }
+
+    public func sleep(until deadline: Date) async throws {
+        let seconds = deadline.timeIntervalSinceNow
+        guard seconds > 0 else { return }
+        try await Task.sleep(for: .nanoseconds(Int64(seconds * 1_000_000_000)))
+    }
+}
+
+extension DurableClock where Self == SystemClock {
+    /// The wall clock.
+    public static var system: SystemClock { SystemClock() }
+}

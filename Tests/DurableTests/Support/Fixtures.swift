@@ -12,6 +12,18 @@ final class CallLog: Sendable {
     var total: Int { calls.withLock { $0.count } }
 }
 
+/// Hands out 0, 1, 2... across threads.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    func next() -> Int {
+        value.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+    }
+}
+
 /// A one-shot signal that a test can await and an activity can fire (or the other way round).
 final class Gate: Sendable {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))

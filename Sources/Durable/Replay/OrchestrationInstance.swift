@@ -55,7 +55,13 @@ actor OrchestrationInstance {
         self.input = input
         self.host = host
         self.executor = InstanceExecutor(scheduling: scheduling)
-        self.startedAt = history.first?.timestamp ?? host.now()
+        // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
+        let created = history.first?.timestamp ?? host.now()
+        if case .executionStarted(_, _, _, let scheduledStart?) = history.first?.kind {
+            self.startedAt = max(created, scheduledStart)
+        } else {
+            self.startedAt = created
+        }
         self.currentTime = startedAt
         self.log = ReplayLog(history)
         self.replayEventsLeft = log.results.count
@@ -237,7 +243,7 @@ actor OrchestrationInstance {
                 heldEvents.append(event)
                 return
             }
-            currentTime = event.timestamp
+            currentTime = max(currentTime, event.timestamp)  // never backwards: see a scheduled start
             apply(event)
         case .fail(let failure):
             fail(failure)

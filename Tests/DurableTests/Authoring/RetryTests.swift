@@ -159,3 +159,53 @@ struct CallWithRetry: Orchestration {
         #expect(policy.backoffCoefficient == 1)
     }
 }
+
+/// A child that fails until its input's attempt counter says otherwise.
+struct FlakyChild: Orchestration {
+    func run(_ input: String, context: OrchestrationContext) async throws -> String {
+        try await context.call(Flaky.self, input)
+    }
+}
+
+struct ParentRetryingChild: Orchestration {
+    func run(_ input: String, context: OrchestrationContext) async throws -> String {
+        try await context.callSubOrchestration(
+            FlakyChild.self, input, instanceId: "child", retry: .exponential(first: .seconds(1), attempts: 3))
+    }
+}
+
+@Suite struct SubOrchestrationRetryTests {
+    @Test func aFailedChildIsRetriedUnderANewIdAfterADurableWait() async throws {
+        let clock = ManualClock()
+        let calls = CallLog()
+        // Each child makes one attempt of its activity; the activity succeeds on its 1st attempt only
+        // once it has been called twice before, so the third child succeeds.
+        let runtime = try await DurableRuntime.manual(clock) {
+            ParentRetryingChild.self
+            FlakyChild.self
+            CountingFlaky(calls: calls, succeedOnCall: 3)
+        }
+        let id = try await runtime.client.start(ParentRetryingChild.self, input: "x")
+
+        let (status, fired) = try await runtime.drive(id, on: clock)
+
+        #expect(try status.output(as: String.self) == "x on call 3")
+        #expect(fired == 2)
+        #expect(try await runtime.client.status(of: "child").runtimeStatus == .failed)
+        #expect(try await runtime.client.status(of: "child#2").runtimeStatus == .failed)
+        #expect(try await runtime.client.status(of: "child#3").runtimeStatus == .completed)
+    }
+}
+
+/// Fails until it has been called `succeedOnCall` times in all, across instances.
+struct CountingFlaky: Activity {
+    static var name: String { Flaky.name }
+    let calls: CallLog
+    let succeedOnCall: Int
+
+    func run(_ input: String, context: ActivityContext) async throws -> String {
+        calls.record(input)
+        guard calls.total >= succeedOnCall else { throw TransientError() }
+        return "\(input) on call \(calls.total)"
+    }
+}

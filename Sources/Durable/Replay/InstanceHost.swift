@@ -6,17 +6,18 @@ protocol InstanceHost: AnyObject, Sendable {
     /// The time to stamp on new events.
     func now() -> Date
     /// Appends an event the code produced (a command, a custom status, the end) to the history.
-    func record(_ event: HistoryEvent, for instance: OrchestrationInstance)
+    @discardableResult
+    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition?
     /// The code issued `command`, whether history already holds it or not.
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance)
-    /// Carries out a command that has no result in history yet.
-    func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance)
+    /// Carries out a command that has no result in history yet; `position` is where it was recorded.
+    func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance, after position: JournalPosition?)
     /// The code no longer waits for `command` (its task was cancelled); a timer should not fire.
     func abandon(_ command: Command, sequence: Int, from instance: OrchestrationInstance)
     /// Records an event from outside (an activity's result, a fired timer) and queues it for the instance.
     func report(_ event: HistoryEvent.Kind, to instance: OrchestrationInstance)
-    /// The instance ended; called once.
-    func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome)
+    /// The instance ended; called once. `position` is where its end was recorded, if it was.
+    func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome, after position: JournalPosition?)
 }
 
 /// How an instance ended.

@@ -200,17 +200,17 @@ actor OrchestrationInstance {
             // Keep what history chose (a sub-orchestration's id, a timer's time).
             pending[sequence] = PendingCommand(command: recorded, continuation: continuation)
             if !log.resolved.contains(sequence) {
-                host.dispatch(recorded, sequence: sequence, from: self)  // in flight at a crash: again
+                host.dispatch(recorded, sequence: sequence, from: self, after: nil)  // in flight at a crash: again
             }
         } else if command.isFireAndForget {
             // Delivered before it is recorded: a crash in between repeats it rather than losing it.
-            host.dispatch(command, sequence: sequence, from: self)
+            host.dispatch(command, sequence: sequence, from: self, after: nil)
             host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
             continuation.resume(returning: .empty)
         } else {
-            host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
+            let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
             pending[sequence] = PendingCommand(command: command, continuation: continuation)
-            host.dispatch(command, sequence: sequence, from: self)
+            host.dispatch(command, sequence: sequence, from: self, after: position)
         }
     }
 
@@ -363,8 +363,9 @@ actor OrchestrationInstance {
 
     private func end(_ outcome: InstanceOutcome, recording event: HistoryEvent.Kind?) {
         isFinished = true
+        var position: JournalPosition?
         if let event, !log.isFinished {
-            host.record(HistoryEvent(event, at: host.now()), for: self)
+            position = host.record(HistoryEvent(event, at: host.now()), for: self)
         }
         var outcome = outcome
         let leftovers = executor.close()
@@ -376,7 +377,7 @@ actor OrchestrationInstance {
             outcome = .continuedAsNew(input: input, carriedEvents: carried + unread)
         }
         resumeStranded(throwing: DurableError.instanceStopped(instanceId))
-        host.instanceFinished(self, outcome: outcome)
+        host.instanceFinished(self, outcome: outcome, after: position)
     }
 
     /// Unblocks code still waiting, so its task can unwind and release the instance.
@@ -415,6 +416,14 @@ extension HistoryEvent.Kind {
     var eventName: String? {
         if case .eventRaised(let name, _) = self { return name }
         return nil
+    }
+
+    /// ExecutionCompleted or ExecutionFailed: the code's own end.
+    var isEnd: Bool {
+        switch self {
+        case .executionCompleted, .executionFailed: true
+        default: false
+        }
     }
 
     /// Events that act on a suspended instance instead of waiting for it to resume.

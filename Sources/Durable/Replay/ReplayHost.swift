@@ -61,21 +61,22 @@ final class ReplayHost: InstanceHost {
 
     func now() -> Date { clock }
 
-    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) {
+    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition? {
         state.withLock { $0.newEvents.append(event) }
+        return nil
     }
 
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
         state.withLock { $0.commands.append(command.scheduledEvent(sequence: sequence)) }
     }
 
-    func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
+    func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance, after position: JournalPosition?) {}
 
     func abandon(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
 
     func report(_ event: HistoryEvent.Kind, to instance: OrchestrationInstance) {}
 
-    func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome) {
+    func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome, after position: JournalPosition?) {
         state.withLock { state in
             switch outcome {
             case .completed(let output): state.outcome = .completed(output)

@@ -36,6 +36,11 @@ public final class DurableRuntime: Sendable {
         /// In memory: fast, and gone when the process ends.
         public static var memory: Storage { Storage { InMemoryHistoryStore() } }
 
+        /// The file journal in `path`, created if needed: durable across crashes. The default.
+        public static func directory(_ path: String, options: FileJournal.Options = FileJournal.Options()) -> Storage {
+            Storage { try FileJournal(directory: path, options: options) }
+        }
+
         /// A store you provide, for example an ``InMemoryHistoryStore`` shared with another runtime.
         public static func store(_ store: any HistoryStore) -> Storage { Storage { store } }
     }
@@ -49,14 +54,22 @@ public final class DurableRuntime: Sendable {
     ///
     /// - Throws: ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
     public init(
-        storage: Storage = .memory, configuration: Configuration = Configuration(),
+        storage: Storage = .directory(".durable"), configuration: Configuration = Configuration(),
         @RegistrationBuilder _ registrations: () -> [Registration]
     ) async throws {
         let registry = try Registry(registrations())
         engine = Engine(registry: registry, store: try storage.makeStore(), configuration: configuration)
         client = DurableClient(engine: engine)
-        try engine.recover()
+        do {
+            try engine.recover()
+        } catch {
+            engine.shutdown()
+            throw error
+        }
     }
+
+    /// What opening the file journal found and repaired; `nil` for other stores.
+    public var recoveryReport: RecoveryReport? { (engine.store as? FileJournal)?.recoveryReport }
 
     /// Replays `history` through the registered orchestration code without running any activity,
     /// and reports what the code did. Use it to check that a change to an orchestration still
@@ -69,8 +82,8 @@ public final class DurableRuntime: Sendable {
             history, instanceId: instanceId, orchestration: try engine.registry.orchestration(named: name), input: input)
     }
 
-    /// Stops dispatching work. Running instances stop where they are, without recording anything,
-    /// so a runtime opened later on the same storage resumes them.
+    /// Stops dispatching work and closes the storage. Running instances stop where they are,
+    /// without recording anything, so a runtime opened later on the same storage resumes them.
     public func shutdown() {
         engine.shutdown()
     }

@@ -138,21 +138,40 @@ final class Engine: InstanceHost {
 
     // MARK: InstanceHost
 
-    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) {
+    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition? {
+        let position: JournalPosition?
         do {
-            _ = try store.append(event, to: instance.instanceId)
+            position = try store.append(event, to: instance.instanceId)
         } catch {
             instance.executor.post(.fail(FailureDetails(error)))
+            position = nil
         }
-        updateStatus(of: instance.instanceId) { $0.apply(event) }
+        // The end shows in the status only once it is durable: see `instanceFinished`.
+        if !event.kind.isEnd {
+            updateStatus(of: instance.instanceId) { $0.apply(event) }
+        }
+        return position
     }
 
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
 
-    func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
+    func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance, after position: JournalPosition?) {
         switch command {
         case .activity(let name, let input, let attempt):
-            pool.submit(ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt))
+            let item = ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt)
+            if let position, store.dispatchWaitsForDurability, !store.isDurable(position) {
+                // Strict: this step (and the result before it) must be on disk before the activity runs.
+                Task { [store, pool] in
+                    do {
+                        try await store.waitUntilDurable(position)
+                        pool.submit(item)
+                    } catch {
+                        instance.executor.post(.fail(FailureDetails(error)))
+                    }
+                }
+            } else {
+                pool.submit(item)
+            }
         case .subOrchestration(let name, let childId, let input):
             startChild(name, childId, input, parent: ParentInstance(instanceId: instance.instanceId, sequence: sequence), from: instance)
         case .timer(let fireAt):
@@ -190,12 +209,29 @@ final class Engine: InstanceHost {
         }
     }
 
-    func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome) {
+    func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome, after position: JournalPosition?) {
         timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1))
         if case .continuedAsNew(let input, let carried) = outcome {
             continueAsNew(instance, input: input, carrying: carried)
             return
         }
+        guard let position, !store.isDurable(position) else {
+            settle(instance, outcome)
+            return
+        }
+        // Clients (and the parent) hear of the end only once it is durable.
+        Task { [store] in
+            do {
+                try await store.waitUntilDurable(position)
+                self.settle(instance, outcome)
+            } catch {
+                table.withLock { $0.retire(instance) }  // not durable: a restart runs the end again
+            }
+        }
+    }
+
+    /// Publishes the end in the status table, wakes waiters and tells the parent.
+    private func settle(_ instance: OrchestrationInstance, _ outcome: InstanceOutcome) {
         var final: InstanceStatus?
         let waiters = table.withLock { table in
             let waiters = table.update(instance.instanceId) { status in
@@ -211,6 +247,7 @@ final class Engine: InstanceHost {
                 case .continuedAsNew:
                     break
                 }
+                status.lastUpdatedAt = now()
                 final = status
             }
             table.retire(instance)
@@ -232,8 +269,8 @@ final class Engine: InstanceHost {
                 carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
         } catch {
             let failure = FailureDetails(error)
-            _ = try? store.append(HistoryEvent(.executionFailed(failure), at: now), to: id)
-            instanceFinished(instance, outcome: .failed(failure))
+            let position = try? store.append(HistoryEvent(.executionFailed(failure), at: now), to: id)
+            instanceFinished(instance, outcome: .failed(failure), after: position)
         }
     }
 
@@ -266,6 +303,7 @@ final class Engine: InstanceHost {
         pool.shutdown()
         timers.cancelAll()
         for instance in live { instance.executor.post(.stop) }
+        store.close()
         for waiter in waiters { waiter.continuation.resume(throwing: DurableError.runtimeShutDown) }
     }
 }

@@ -15,6 +15,15 @@ public protocol HistoryStore: Sendable {
     /// Returns once everything appended up to `position` is durable.
     func waitUntilDurable(_ position: JournalPosition) async throws
 
+    /// Whether everything appended up to `position` is durable already.
+    func isDurable(_ position: JournalPosition) -> Bool
+
+    /// Whether each orchestration step must be durable before the next is dispatched (strict durability).
+    var dispatchWaitsForDurability: Bool { get }
+
+    /// Finishes pending writes and releases resources; called when the runtime shuts down.
+    func close()
+
     /// The history of one instance, or `nil` if the store has none.
     func history(of instanceId: String) throws -> [HistoryEvent]?
 
@@ -23,6 +32,12 @@ public protocol HistoryStore: Sendable {
 
     /// Deletes an instance's history.
     func removeHistory(of instanceId: String) throws
+}
+
+extension HistoryStore {
+    public var dispatchWaitsForDurability: Bool { false }
+
+    public func close() {}
 }
 
 /// A point in a store's append order.

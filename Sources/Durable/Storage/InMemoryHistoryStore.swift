@@ -35,6 +35,8 @@ public final class InMemoryHistoryStore: HistoryStore {
 
     public func waitUntilDurable(_ position: JournalPosition) async {}
 
+    public func isDurable(_ position: JournalPosition) -> Bool { true }
+
     public func history(of instanceId: String) -> [HistoryEvent]? {
         state.withLock { $0.histories[instanceId] }
     }

@@ -42,7 +42,7 @@ struct TickCounter: Orchestration {
     }
 
     @Test func unprocessedEventsCarryIntoTheNextGenerationWhenAskedTo() async throws {
-        let runtime = try await DurableRuntime { TickCounter.self }
+        let runtime = try await DurableRuntime(storage: .memory) { TickCounter.self }
         let id = try await runtime.client.start(TickCounter.self, input: 0)
         for tick in 1...3 { try await runtime.client.raiseEvent(id, name: "tick", payload: tick) }
 
@@ -55,7 +55,7 @@ struct TickCounter: Orchestration {
                 try context.continueAsNew(with: "not a number")
             }
         }
-        let runtime = try await DurableRuntime { BadRestart.self }
+        let runtime = try await DurableRuntime(storage: .memory) { BadRestart.self }
         let id = try await runtime.client.start(BadRestart.self, input: 0)
 
         let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))

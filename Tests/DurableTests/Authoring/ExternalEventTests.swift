@@ -111,7 +111,7 @@ struct Listener: Orchestration {
     }
 
     @Test func oneOrchestrationSendsAnEventToAnother() async throws {
-        let runtime = try await DurableRuntime {
+        let runtime = try await DurableRuntime(storage: .memory) {
             Pinger.self
             Listener.self
         }

@@ -72,7 +72,7 @@ struct GalaxyCreate: Orchestration {
 @Suite struct ParallelismTests {
     @Test func fanOutOfAThousandActivitiesIsGatheredBeforeTheFinalStep() async throws {
         let log = CallLog()
-        let runtime = try await DurableRuntime {
+        let runtime = try await DurableRuntime(storage: .memory) {
             ShipmentEmails.self
             SendShipmentEmail(log: log)
             MarketingData(log: log)
@@ -93,7 +93,7 @@ struct GalaxyCreate: Orchestration {
     }
 
     @Test func asyncLetRunsTwoActivitiesInParallelThenFeedsTheThird() async throws {
-        let runtime = try await DurableRuntime {
+        let runtime = try await DurableRuntime(storage: .memory) {
             GalaxyCreate.self
             UtilityCoords()
             UtilityName()

@@ -54,13 +54,13 @@ struct EscapesExecutor: Orchestration {
 
     @Test func duplicateNamesAreRejectedAtRegistration() async throws {
         await #expect(throws: DurableError.duplicateRegistration(kind: "activity", name: "UtilityName")) {
-            try await DurableRuntime {
+            try await DurableRuntime(storage: .memory) {
                 UtilityName()
                 UtilityName()
             }
         }
         await #expect(throws: DurableError.duplicateRegistration(kind: "orchestration", name: "PlaceOrder")) {
-            try await DurableRuntime {
+            try await DurableRuntime(storage: .memory) {
                 PlaceOrder.self
                 PlaceOrderEdited.self
             }
@@ -89,7 +89,7 @@ struct EscapesExecutor: Orchestration {
     }
 
     @Test func callingAnUnregisteredActivityFailsTheInstanceWithAReadableMessage() async throws {
-        let runtime = try await DurableRuntime { CallsUnregistered.self }
+        let runtime = try await DurableRuntime(storage: .memory) { CallsUnregistered.self }
         let id = try await runtime.client.start(CallsUnregistered.self, input: 1)
 
         let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
@@ -98,7 +98,7 @@ struct EscapesExecutor: Orchestration {
     }
 
     @Test func contextUsedFromADetachedTaskFailsTheInstance() async throws {
-        let runtime = try await DurableRuntime {
+        let runtime = try await DurableRuntime(storage: .memory) {
             EscapesExecutor.self
             UtilityName()
         }

@@ -50,7 +50,7 @@ struct Mixed: Orchestration {
 @Suite struct DeterminismStressTests {
     @Test func everyRunReplaysToTheSameCommandsAndOutput() async throws {
         let runs = 500
-        let runtime = try await DurableRuntime {
+        let runtime = try await DurableRuntime(storage: .memory) {
             Mixed.self
             Jitter()
         }

@@ -84,7 +84,7 @@ import Testing
                 return output
             }
         }
-        let runtime = try await DurableRuntime {
+        let runtime = try await DurableRuntime(storage: .memory) {
             Stamps.self
             UtilityName()
         }

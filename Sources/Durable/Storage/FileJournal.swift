@@ -1,0 +1,328 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The default history store: an append-only journal of segment files in a directory.
+///
+/// Appends from every instance go to one writer thread, which writes each batch with one `write`
+/// and one `fsync` (group commit). On open it verifies every record, cuts away a torn last record,
+/// and refuses (or, with ``Options/repairCorruption``, repairs) damage anywhere else. Only one
+/// journal may have a directory open at a time.
+///
+/// ```swift
+/// let runtime = try await DurableRuntime(storage: .directory(".durable")) { ... }
+/// ```
+public final class FileJournal: HistoryStore, @unchecked Sendable {
+    // @unchecked: `state` is behind its mutex; `segment` and `sealedSegments` belong to the writer
+    // thread alone once it runs; everything else is immutable.
+
+    /// When an append counts as durable.
+    public enum Durability: Sendable, Hashable {
+        /// Each batch is synced to disk before its appends are acknowledged (the default).
+        case groupCommit
+        /// Like `groupCommit`, and in addition every activity result is durable before the
+        /// orchestration's next step is dispatched: nothing finished is ever run again after a
+        /// crash, at the price of one sync per step.
+        case strict
+        /// Written to the operating system, never synced: survives a process crash, not a power
+        /// loss. For tests and benchmarks that say so.
+        case buffered
+    }
+
+    /// How the journal behaves.
+    public struct Options: Sendable {
+        /// When appends count as durable.
+        public var durability: Durability
+        /// A segment file is sealed and a new one started once it grows past this many bytes.
+        public var segmentSize: Int
+        /// Once this many sealed segments exist, live histories are rewritten into a checkpoint
+        /// and the segments deleted, in the background.
+        public var compactionThreshold: Int
+        /// Truncate the journal at a corrupt record (reporting what was dropped) instead of failing to open.
+        public var repairCorruption: Bool
+        /// Where the journal reports a repaired or truncated file; standard error by default.
+        public var log: @Sendable (String) -> Void
+
+        /// Creates options; the defaults suit most uses.
+        public init(
+            durability: Durability = .groupCommit, segmentSize: Int = 64 << 20, compactionThreshold: Int = 8,
+            repairCorruption: Bool = false,
+            log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("Durable: \($0)\n".utf8)) }
+        ) {
+            self.durability = durability
+            self.segmentSize = segmentSize
+            self.compactionThreshold = compactionThreshold
+            self.repairCorruption = repairCorruption
+            self.log = log
+        }
+    }
+
+    private struct Waiter {
+        let position: UInt64
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var histories: [String: [HistoryEvent]]
+        var buffer: [UInt8] = []
+        var appended: UInt64 = 0
+        var durable: UInt64 = 0
+        var waiters: [Waiter] = []
+        /// Seal the segment after this many bytes of `buffer` and report its number.
+        var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
+        var isWakeupPending = false
+        var isClosing = false
+        var failure: JournalError?
+        var isCompacting = false
+    }
+
+    /// What opening the journal found and repaired.
+    public let recoveryReport: RecoveryReport
+    /// The journal's directory.
+    public let path: String
+    public let options: Options
+
+    private let directory: JournalDirectory
+    private let state: Mutex<State>
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let lockDescriptor: Int32
+    private var segment: AppendFile
+    private var segmentNumber: Int
+    private var sealedSegments: Int
+
+    /// Opens (creating if needed) the journal in `path` and loads every history in it.
+    ///
+    /// - Throws: ``JournalError/directoryLocked(path:)`` if another runtime has it open,
+    ///   ``JournalError/corruptRecord(file:offset:reason:)`` on damage before the end.
+    public init(directory path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        self.directory = JournalDirectory(path: path)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw JournalError.io(operation: "create directory", path: path, errno: EACCES)
+        }
+        lockDescriptor = try directory.lock()
+        let scan: JournalScanner.Result
+        do {
+            scan = try JournalScanner(directory: directory, repairCorruption: options.repairCorruption).scan()
+            recoveryReport = scan.report
+            state = Mutex(State(histories: scan.histories))
+            let directory = self.directory
+            let current: Int
+            if let last = scan.lastSegment, last.validSize >= JournalDirectory.headerSize {
+                current = last.number
+                segment = try AppendFile.reopen(directory.url(.segment, current), keeping: last.validSize)
+            } else {
+                current = max(scan.lastSegment?.number ?? 0, scan.checkpoint ?? 0) + 1
+                segment = try AppendFile.create(directory.url(.segment, current))
+                directory.syncDirectory()
+            }
+            segmentNumber = current
+            sealedSegments = try directory.files(.segment).filter { $0.number < current }.count
+        } catch {
+            _ = Foundation.close(lockDescriptor)
+            throw error
+        }
+        if scan.report.tornTail != nil || scan.report.repair != nil { options.log(recoveryReport.description) }
+        let thread = Thread { [self] in writeLoop() }
+        thread.name = "Durable journal writer"
+        thread.start()
+    }
+
+    // MARK: HistoryStore
+
+    public var dispatchWaitsForDurability: Bool { options.durability == .strict }
+
+    public func append(_ event: HistoryEvent, to instanceId: String) throws -> JournalPosition {
+        try write(.append(instanceId: instanceId, event: event)) { $0[instanceId, default: []].append(event) }
+    }
+
+    public func replaceHistory(of instanceId: String, with events: [HistoryEvent]) throws -> JournalPosition {
+        try write(.replace(instanceId: instanceId, events: events)) { $0[instanceId] = events }
+    }
+
+    public func removeHistory(of instanceId: String) throws {
+        _ = try write(.remove(instanceId: instanceId)) { $0.removeValue(forKey: instanceId) }
+    }
+
+    public func history(of instanceId: String) -> [HistoryEvent]? {
+        state.withLock { $0.histories[instanceId] }
+    }
+
+    public func allHistories() -> [String: [HistoryEvent]] {
+        state.withLock { $0.histories }
+    }
+
+    public func isDurable(_ position: JournalPosition) -> Bool {
+        state.withLock { $0.durable >= position.offset }
+    }
+
+    public func waitUntilDurable(_ position: JournalPosition) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let ready = state.withLock { state -> Result<Void, any Error>? in
+                if state.durable >= position.offset { return .success(()) }
+                if let failure = state.failure { return .failure(failure) }
+                state.waiters.append(Waiter(position: position.offset, continuation: continuation))
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// Flushes what is queued, stops the writer and releases the directory. Further appends throw.
+    public func close() {
+        let wasOpen = state.withLock { state -> Bool in
+            guard !state.isClosing else { return false }
+            state.isClosing = true
+            return true
+        }
+        guard wasOpen else { return }
+        wakeup.signal()
+        stopped.wait()
+        segment.close()
+        _ = flock(lockDescriptor, LOCK_UN)
+        _ = Foundation.close(lockDescriptor)
+    }
+
+    /// The bytes the journal's files take on disk now.
+    public var sizeOnDisk: Int {
+        let files = ((try? directory.files(.segment)) ?? []) + ((try? directory.files(.checkpoint)) ?? [])
+        return files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? Int) ?? 0) }
+    }
+
+    // MARK: Appending
+
+    private func write(_ record: JournalRecord, applying change: (inout [String: [HistoryEvent]]) -> Void) throws
+        -> JournalPosition
+    {
+        var bytes: [UInt8] = []
+        record.frame(into: &bytes)
+        let (position, wake) = try state.withLock { state -> (UInt64, Bool) in
+            if let failure = state.failure { throw failure }
+            guard !state.isClosing else { throw JournalError.closed }
+            change(&state.histories)
+            state.buffer.append(contentsOf: bytes)
+            state.appended += 1
+            defer { state.isWakeupPending = true }
+            return (state.appended, !state.isWakeupPending)
+        }
+        if wake { wakeup.signal() }
+        return JournalPosition(position)
+    }
+
+    private func writeLoop() {
+        var batch: [UInt8] = []
+        while true {
+            wakeup.wait()
+            var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
+            let (upTo, closing) = state.withLock { state -> (UInt64, Bool) in
+                swap(&batch, &state.buffer)
+                rollover = state.rollover
+                state.rollover = nil
+                state.isWakeupPending = false
+                return (state.appended, state.isClosing)
+            }
+            do {
+                if let rollover {
+                    try segment.write(Array(batch[..<rollover.afterBytes]))
+                    let sealed = try sealSegment()
+                    try segment.write(Array(batch[rollover.afterBytes...]))
+                    rollover.reply(sealed)
+                } else if !batch.isEmpty {
+                    try segment.write(batch)
+                }
+                if options.durability != .buffered, !batch.isEmpty { try segment.sync() }
+                if segment.size >= options.segmentSize {
+                    _ = try sealSegment()
+                    compactIfDue()
+                }
+            } catch {
+                let failure = error as? JournalError ?? .io(operation: "write", path: segment.path, errno: EIO)
+                let waiters = state.withLock { state in
+                    state.failure = failure
+                    defer { state.waiters = [] }
+                    return state.waiters
+                }
+                for waiter in waiters { waiter.continuation.resume(throwing: failure) }
+            }
+            batch.removeAll(keepingCapacity: true)
+            let done = state.withLock { state -> [Waiter] in
+                guard state.failure == nil else { return [] }
+                state.durable = upTo
+                let done = state.waiters.filter { $0.position <= upTo }
+                state.waiters.removeAll { $0.position <= upTo }
+                return done
+            }
+            for waiter in done { waiter.continuation.resume() }
+            if closing {
+                stopped.signal()
+                return
+            }
+        }
+    }
+
+    /// Syncs and closes the current segment and starts the next; returns the sealed segment's number.
+    private func sealSegment() throws -> Int {
+        try segment.sync()
+        segment.close()
+        let sealed = segmentNumber
+        segmentNumber += 1
+        sealedSegments += 1
+        segment = try AppendFile.create(directory.url(.segment, segmentNumber))
+        directory.syncDirectory()
+        return sealed
+    }
+
+    // MARK: Compaction
+
+    private func compactIfDue() {
+        guard sealedSegments >= options.compactionThreshold else { return }
+        sealedSegments = 0
+        Task.detached(priority: .utility) { [self] in try? await compact() }
+    }
+
+    /// Rewrites every history into one checkpoint file and deletes the segments it replaces.
+    /// Purged instances and superseded executions take no space afterwards.
+    public func compact() async throws {
+        // The snapshot and the segment boundary are taken under one lock, so the checkpoint holds
+        // exactly what the segments up to the sealed one hold.
+        let taken = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<(snapshot: [String: [HistoryEvent]], sealed: Int)?, any Error>) in
+            let refusal = state.withLock { state -> Result<(snapshot: [String: [HistoryEvent]], sealed: Int)?, any Error>? in
+                if let failure = state.failure { return .failure(failure) }
+                guard !state.isCompacting, !state.isClosing else { return .success(nil) }
+                state.isCompacting = true
+                let snapshot = state.histories
+                state.rollover = (state.buffer.count, { continuation.resume(returning: (snapshot, $0)) })
+                state.isWakeupPending = true
+                return nil
+            }
+            if let refusal { continuation.resume(with: refusal) } else { wakeup.signal() }
+        }
+        guard let (snapshot, sealed) = taken else { return }
+        defer { state.withLock { $0.isCompacting = false } }
+        let temporary = directory.url(.checkpoint, sealed) + ".tmp"
+        var file = try AppendFile.create(temporary)
+        var buffer: [UInt8] = []
+        for (instanceId, events) in snapshot {
+            JournalRecord.replace(instanceId: instanceId, events: events).frame(into: &buffer)
+            if buffer.count > 1 << 20 {
+                try file.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try file.write(buffer)
+        try file.sync()
+        file.close()
+        guard rename(temporary, directory.url(.checkpoint, sealed)) == 0 else {
+            throw JournalError.io(operation: "rename", path: temporary, errno: errno)
+        }
+        directory.syncDirectory()
+        for old in try directory.files(.segment) where old.number <= sealed { unlink(old.path) }
+        for old in try directory.files(.checkpoint) where old.number < sealed { unlink(old.path) }
+    }
+
+}

@@ -28,6 +28,13 @@ final class Counter: Sendable {
 final class Gate: Sendable {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
+    /// A gate that is open from the start.
+    static func opened() -> Gate {
+        let gate = Gate()
+        gate.open()
+        return gate
+    }
+
     func open() {
         let waiters = state.withLock { state in
             state.open = true

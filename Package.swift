@@ -9,7 +9,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "Durable"),
-        .testTarget(name: "DurableTests", dependencies: ["Durable"]),
+        // Runs a mixed workload on a file journal; the crash tests kill it with SIGKILL.
+        .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
+        .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness"]),
         .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),
     ],
     swiftLanguageModes: [.v6]

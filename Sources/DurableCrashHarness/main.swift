@@ -1,0 +1,204 @@
+// A mixed workload on a file journal, for the crash tests: they SIGKILL this process at random
+// moments, start it again, and finally let it finish and check the journal.
+//
+//     DurableCrashHarness <journal-directory> <log-directory> <generation> [--linger]
+//
+// Every run starts whichever of the 110 instances do not exist yet, raises the external events
+// not yet recorded, and waits for all of them. It logs each activity invocation (one line per
+// call, written straight to the file so a kill cannot lose it) and, before anything runs, which
+// activity calls the journal already holds as completed. It prints "ALL DONE" when every
+// instance has completed; with --linger it then waits to be killed instead of exiting, so every
+// kill the test sends lands on a live process.
+
+import Durable
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4, let generation = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: DurableCrashHarness <journal-dir> <log-dir> <generation> [--linger]\n".utf8))
+    exit(2)
+}
+let lingers = arguments.dropFirst(4).contains("--linger")
+let journalPath = arguments[1]
+let logPath = arguments[2]
+
+/// Appends lines to a file with one `write` each, so a killed process loses none it returned from.
+final class LineLog: Sendable {
+    private let handle: FileHandle
+
+    init(_ path: String) {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        handle = FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
+        handle.seekToEndOfFile()
+    }
+
+    func append(_ line: String) {
+        handle.write(Data((line + "\n").utf8))
+    }
+}
+
+let invocations = LineLog("\(logPath)/invocations-\(generation).log")
+let acknowledged = LineLog("\(logPath)/acknowledged.log")
+
+// MARK: Activities
+
+/// Returns its key after a few milliseconds, logging the call.
+struct Step: Activity {
+    func run(_ key: String, context: ActivityContext) async throws -> String {
+        invocations.append(key)
+        try await Task.sleep(for: .milliseconds(Int.random(in: 5...25)))
+        return key
+    }
+}
+
+struct FlakyStep: Activity {
+    struct NotYet: Error {}
+
+    func run(_ key: String, context: ActivityContext) async throws -> String {
+        invocations.append("\(key)@\(context.attempt)")
+        guard context.attempt >= 3 else { throw NotYet() }
+        return "\(key)@\(context.attempt)"
+    }
+}
+
+// MARK: Orchestrations
+
+struct Chain: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        var keys: [String] = []
+        for step in 0..<5 { keys.append(try await context.call(Step.self, "\(id)/\(step)")) }
+        return keys.joined(separator: ",")
+    }
+}
+
+struct FanOut: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        let count = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<50 { group.addTask { try await context.call(Step.self, "\(id)/\(index)") } }
+            return try await group.reduce(0) { count, _ in count + 1 }
+        }
+        return "\(count)"
+    }
+}
+
+struct Child: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        var keys: [String] = []
+        for step in 0..<3 { keys.append(try await context.call(Step.self, "\(id)/child/\(step)")) }
+        return keys.joined(separator: ",")
+    }
+}
+
+struct Parent: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        "parent:" + (try await context.callSubOrchestration(Child.self, id))
+    }
+}
+
+struct Retrying: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        try await context.call(
+            FlakyStep.self, id, retry: RetryPolicy(maxAttempts: 3, firstRetryInterval: .milliseconds(150)))
+    }
+}
+
+struct Sleeper: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        try await context.sleep(for: .milliseconds(400))
+        return try await context.call(Step.self, "\(id)/after")
+    }
+}
+
+struct EventWaiter: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        var received: [String] = []
+        for _ in 0..<3 { received.append(try await context.waitForEvent("e", as: String.self)) }
+        return received.sorted().joined(separator: ",")
+    }
+}
+
+// MARK: The run
+
+/// Before the runtime resumes anything: which activity calls does the journal hold as completed?
+func logCompletedCalls(_ journal: FileJournal) {
+    var completed: [String] = []
+    for history in journal.allHistories().values {
+        var scheduled: [Int: String] = [:]
+        for event in history {
+            switch event.kind {
+            case .taskScheduled(let sequence, let name, let input, let attempt):
+                let key = (try? input.decode(String.self)) ?? "?"
+                scheduled[sequence] = name == FlakyStep.name ? "\(key)@\(attempt)" : key
+            case .taskCompleted(let sequence, _):
+                if let key = scheduled[sequence] { completed.append(key) }
+            default:
+                break
+            }
+        }
+    }
+    LineLog("\(logPath)/completed-before-\(generation).log").append(completed.joined(separator: "\n"))
+}
+
+let journal: FileJournal
+do {
+    journal = try FileJournal(directory: journalPath)
+} catch {
+    FileHandle.standardError.write(Data("cannot open the journal: \(error)\n".utf8))
+    exit(1)
+}
+logCompletedCalls(journal)
+
+let runtime = try await DurableRuntime(storage: .store(journal)) {
+    Chain.self
+    FanOut.self
+    Child.self
+    Parent.self
+    Retrying.self
+    Sleeper.self
+    EventWaiter.self
+    Step()
+    FlakyStep()
+}
+
+let plan: [(prefix: String, count: Int, start: @Sendable (DurableClient, String) async throws -> Void)] = [
+    ("chain", 40, { try await $0.start(Chain.self, input: $1, instanceId: $1) }),
+    ("fan", 10, { try await $0.start(FanOut.self, input: $1, instanceId: $1) }),
+    ("parent", 20, { try await $0.start(Parent.self, input: $1, instanceId: $1) }),
+    ("retry", 15, { try await $0.start(Retrying.self, input: $1, instanceId: $1) }),
+    ("timer", 15, { try await $0.start(Sleeper.self, input: $1, instanceId: $1) }),
+    ("events", 10, { try await $0.start(EventWaiter.self, input: $1, instanceId: $1) }),
+]
+
+var ids: [String] = []
+for (prefix, count, start) in plan {
+    for index in 0..<count {
+        let id = "\(prefix)-\(index)"
+        ids.append(id)
+        if (try? await runtime.client.status(of: id)) == nil { try await start(runtime.client, id) }
+    }
+}
+
+for index in 0..<10 {
+    let id = "events-\(index)"
+    let recorded = Set(((try? await runtime.client.history(of: id)) ?? []).compactMap { event -> String? in
+        if case .eventRaised(_, let input) = event.kind { return try? input.decode(String.self) }
+        return nil
+    })
+    for number in 0..<3 where !recorded.contains("\(id)/\(number)") {
+        try await runtime.client.raiseEvent(id, name: "e", payload: "\(id)/\(number)")
+        acknowledged.append("\(id)/\(number)")
+    }
+}
+
+for id in ids {
+    let status = try await runtime.client.waitForCompletion(of: id)
+    guard status.runtimeStatus == .completed else {
+        print("FAILED \(id): \(status.failure.map(String.init(describing:)) ?? "\(status.runtimeStatus)")")
+        exit(1)
+    }
+}
+FileHandle.standardOutput.write(Data("ALL DONE\n".utf8))
+while lingers { try await Task.sleep(for: .seconds(60)) }
+runtime.shutdown()

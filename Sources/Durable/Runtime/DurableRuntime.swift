@@ -18,14 +18,17 @@ public final class DurableRuntime: Sendable {
         public var maxConcurrentActivities: Int
         /// Where time comes from: history timestamps and durable timers. Tests pass a ``ManualClock``.
         public var clock: any DurableClock
+        /// Finished instances are purged once they have been finished this long; `nil` keeps them.
+        public var retention: Duration?
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the wall clock.
         public init(
             maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16,
-            clock: any DurableClock = SystemClock()
+            clock: any DurableClock = SystemClock(), retention: Duration? = nil
         ) {
             self.maxConcurrentActivities = maxConcurrentActivities
             self.clock = clock
+            self.retention = retention
         }
     }
 
@@ -62,6 +65,7 @@ public final class DurableRuntime: Sendable {
         client = DurableClient(engine: engine)
         do {
             try engine.recover()
+            if let retention = configuration.retention { engine.startRetention(retention) }
         } catch {
             engine.shutdown()
             throw error

@@ -69,6 +69,31 @@ extension Engine {
         try store.removeHistory(of: id)
     }
 
+    /// Purges finished instances older than `retention`, checking a few times per retention period.
+    func startRetention(_ retention: Duration) {
+        let interval = max(retention / 4, .seconds(1))
+        let sweeper = Task { [weak self] in
+            while let clock = self?.timers.clock {
+                do {
+                    try await clock.sleep(until: clock.now.addingTimeInterval(interval.timeInterval))
+                } catch {
+                    return
+                }
+                self?.purgeFinished(olderThan: retention)
+            }
+        }
+        table.withLock { $0.background.append(sweeper) }
+    }
+
+    func purgeFinished(olderThan retention: Duration) {
+        let cutoff = now().addingTimeInterval(-retention.timeInterval)
+        let expired = table.withLock { table in
+            table.records.values.map(\.status).filter { $0.runtimeStatus.isFinished && $0.lastUpdatedAt <= cutoff }
+                .map(\.instanceId)
+        }
+        for id in expired { try? purge(id) }
+    }
+
     /// One page of the instances matching `query`, ordered by instance id.
     func list(_ query: InstanceQuery) -> InstancePage {
         let matching = table.withLock { table in

@@ -298,6 +298,8 @@ final class Engine: InstanceHost {
     func shutdown() {
         let (live, waiters) = table.withLock { table in
             table.isShutDown = true
+            for task in table.background { task.cancel() }
+            table.background = []
             return (table.records.values.compactMap(\.live), table.removeAllWaiters())
         }
         pool.shutdown()

@@ -2,6 +2,8 @@
 struct InstanceTable {
     var records: [String: InstanceRecord] = [:]
     var isShutDown = false
+    /// Housekeeping tasks (retention), cancelled at shutdown.
+    var background: [Task<Void, Never>] = []
     private var nextWaiterID = 0
 
     /// Applies `change` to the instance's status and returns the waiters it satisfies.

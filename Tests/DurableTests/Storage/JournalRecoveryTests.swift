@@ -125,3 +125,30 @@ struct SleepMinute: Orchestration {
         }
     }
 }
+
+@Suite struct RetentionTests {
+    @Test func finishedInstancesArePurgedOnceOlderThanTheRetention() async throws {
+        let clock = ManualClock()
+        let directory = TemporaryDirectory()
+        let runtime = try await DurableRuntime(
+            storage: .directory(directory.path), configuration: .init(clock: clock, retention: .seconds(3_600))
+        ) {
+            AwaitItem.self
+        }
+        defer { runtime.shutdown() }
+        try await runtime.client.start(AwaitItem.self, input: 0, instanceId: "done")
+        try await runtime.client.start(AwaitItem.self, input: 0, instanceId: "still-waiting")
+        try await runtime.client.raiseEvent("done", name: "item", payload: "x")
+        _ = try await runtime.client.waitForCompletion(of: "done", timeout: .seconds(10))
+
+        await clock.waitForSleepers()
+        clock.advance(by: .seconds(1_800))  // a sweep at 15 and 30 minutes: not old enough yet
+        await clock.waitForSleepers()
+        #expect(try await runtime.client.status(of: "done").runtimeStatus == .completed)
+
+        clock.advance(by: .seconds(2_700))
+        await clock.waitForSleepers()  // the sweep re-arms only after it has purged
+        await #expect(throws: DurableError.unknownInstance("done")) { try await runtime.client.status(of: "done") }
+        #expect(try await runtime.client.status(of: "still-waiting").runtimeStatus == .running)
+    }
+}

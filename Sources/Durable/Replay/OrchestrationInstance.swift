@@ -167,18 +167,24 @@ actor OrchestrationInstance {
         continueAsNewRequest = (input, keepUnprocessedEvents)
     }
 
+    /// Whether a new wait can begin; if not, it ends at once. A cancelled task waits for nothing
+    /// and issues nothing, on every replay alike.
+    private func accepts(_ continuation: UnsafeContinuation<Payload, any Error>) -> Bool {
+        if isFinished {
+            continuation.resume(throwing: DurableError.instanceStopped(instanceId))
+            return false
+        }
+        if Task.isCancelled {
+            continuation.resume(throwing: CancellationError())
+            return false
+        }
+        return true
+    }
+
     private func schedule(
         _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket
     ) {
-        guard !isFinished else {
-            continuation.resume(throwing: DurableError.instanceStopped(instanceId))
-            return
-        }
-        // A cancelled task issues nothing, on every replay alike.
-        guard !Task.isCancelled else {
-            continuation.resume(throwing: CancellationError())
-            return
-        }
+        guard accepts(continuation) else { return }
         let sequence = nextSequence
         nextSequence += 1
         ticket.id = sequence
@@ -215,14 +221,7 @@ actor OrchestrationInstance {
     }
 
     private func addWaiter(_ name: String, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket) {
-        guard !isFinished else {
-            continuation.resume(throwing: DurableError.instanceStopped(instanceId))
-            return
-        }
-        guard !Task.isCancelled else {
-            continuation.resume(throwing: CancellationError())
-            return
-        }
+        guard accepts(continuation) else { return }
         if let index = bufferedEvents.firstIndex(where: { $0.kind.eventName == name }),
             case .eventRaised(_, let payload) = bufferedEvents.remove(at: index).kind
         {

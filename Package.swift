@@ -12,6 +12,8 @@ let package = Package(
         // Runs a mixed workload on a file journal; the crash tests kill it with SIGKILL.
         .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
         .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness"]),
+        // The benchmark table: swift run -c release DurableBenchmarks
+        .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable"]),
         .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),
     ],
     swiftLanguageModes: [.v6]

@@ -93,7 +93,11 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
             state.messages.append(try record())
             return (true, state.startDrainIfIdle(scheduling))
         }
-        if start { scheduleDrain() }
+        // Drain right here when this thread is free (not inside another drain): the result of an
+        // activity then reaches the code without waking another thread.
+        if start {
+            if DrainingThread.isDraining { scheduleDrain() } else { runDrain() }
+        }
         return accepted
     }
 
@@ -137,6 +141,9 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
     }
 
     private func runDrain() {
+        let wasDraining = DrainingThread.isDraining
+        DrainingThread.isDraining = true
+        defer { DrainingThread.isDraining = wasDraining }
         drainingThread.store(currentThreadID(), ordering: .releasing)
         let instance = self.instance
         var batch: [UnownedJob] = []
@@ -211,4 +218,30 @@ private func currentThreadID() -> UInt {
     #else
     UInt(pthread_self())
     #endif
+}
+
+/// Whether the current thread is inside some instance's drain, so drains never nest.
+enum DrainingThread {
+    private static let key = ThreadLocalKey()
+
+    static var isDraining: Bool {
+        get { key.isSet }
+        set { key.isSet = newValue }
+    }
+}
+
+/// A per-thread flag.
+final class ThreadLocalKey: Sendable {
+    private let key: pthread_key_t
+
+    init() {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        self.key = key
+    }
+
+    var isSet: Bool {
+        get { pthread_getspecific(key) != nil }
+        set { pthread_setspecific(key, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One activity call waiting for a worker.
 struct ActivityWorkItem: Sendable {
     let instance: OrchestrationInstance
@@ -7,42 +9,93 @@ struct ActivityWorkItem: Sendable {
     let attempt: Int
 }
 
-/// Runs activities in a task group, at most `limit` at a time, and mails each result back to its instance.
+/// Runs activities on at most `limit` workers, children of one discarding task group.
+///
+/// A worker keeps taking queued calls until none is left, so a fan-out of thousands needs only
+/// `limit` tasks. And when a worker's result makes an orchestration call its next activity (the
+/// result is delivered, and the code run, on the worker's own thread), that same worker takes the
+/// call: a chain of activities runs without waking another thread at every step.
 final class ActivityWorkerPool: Sendable {
-    private let queue: AsyncStream<ActivityWorkItem>.Continuation
+    private struct State {
+        var queue: [ActivityWorkItem] = []
+        var head = 0
+        var workers = 0
+        var isShutDown = false
+
+        mutating func pop() -> ActivityWorkItem? {
+            guard head < queue.count else { return nil }
+            defer {
+                head += 1
+                if head == queue.count {
+                    queue.removeAll(keepingCapacity: queue.count < 4_096)
+                    head = 0
+                }
+            }
+            return queue[head]
+        }
+
+        var waiting: Int { queue.count - head }
+    }
+
+    private let state = Mutex(State())
+    private let limit: Int
+    private let registry: Registry
+    private let spawn: AsyncStream<Void>.Continuation
     private let runner: Task<Void, Never>
 
     init(registry: Registry, limit: Int) {
-        let (stream, queue) = AsyncStream.makeStream(of: ActivityWorkItem.self)
-        self.queue = queue
+        self.registry = registry
+        self.limit = max(1, limit)
+        let (requests, spawn) = AsyncStream.makeStream(of: Void.self)
+        self.spawn = spawn
+        let box = WorkerLoop()
         self.runner = Task {
-            await withTaskGroup(of: Void.self) { group in
-                var running = 0
-                for await item in stream {
-                    if running >= limit {
-                        await group.next()
-                        running -= 1
-                    }
-                    group.addTask { await Self.execute(item, registry: registry) }
-                    running += 1
+            await withDiscardingTaskGroup { group in
+                for await _ in requests {
+                    group.addTask { await box.pool?.work() }
                 }
                 group.cancelAll()
             }
         }
+        box.pool = self
     }
 
-    /// Queues an activity call.
+    /// Queues an activity call, adding a worker if every worker is busy and there is room for one.
     func submit(_ item: ActivityWorkItem) {
-        queue.yield(item)
+        let addWorker = state.withLock { state -> Bool in
+            guard !state.isShutDown else { return false }
+            state.queue.append(item)
+            // A worker delivering a result on this thread takes the call next, so it needs no help.
+            let freeWorkers = WorkerThread.isDelivering ? 1 : 0
+            guard state.waiting > freeWorkers, state.workers < limit else { return false }
+            state.workers += 1
+            return true
+        }
+        if addWorker { spawn.yield() }
     }
 
     /// Stops taking work and cancels running activities.
     func shutdown() {
-        queue.finish()
+        state.withLock { state in
+            state.isShutDown = true
+            state.queue.removeAll()
+            state.head = 0
+        }
+        spawn.finish()
         runner.cancel()
     }
 
-    private static func execute(_ item: ActivityWorkItem, registry: Registry) async {
+    private func work() async {
+        while let item = state.withLock({ state -> ActivityWorkItem? in
+            if let item = state.pop() { return item }
+            state.workers -= 1
+            return nil
+        }) {
+            await execute(item)
+        }
+    }
+
+    private func execute(_ item: ActivityWorkItem) async {
         let outcome: HistoryEvent.Kind
         do {
             let activity = try registry.activity(named: item.name)
@@ -52,6 +105,24 @@ final class ActivityWorkerPool: Sendable {
         } catch {
             outcome = .taskFailed(sequence: item.sequence, failure: FailureDetails(error))
         }
+        WorkerThread.isDelivering = true
         item.instance.host.report(outcome, to: item.instance)
+        WorkerThread.isDelivering = false
+    }
+}
+
+/// Lets the pool's runner task reach the pool without keeping it alive.
+private final class WorkerLoop: @unchecked Sendable {
+    // @unchecked: written once, in the pool's initializer, before the runner reads it.
+    weak var pool: ActivityWorkerPool?
+}
+
+/// Whether the current thread is a worker delivering an activity's result.
+enum WorkerThread {
+    private static let key = ThreadLocalKey()
+
+    static var isDelivering: Bool {
+        get { key.isSet }
+        set { key.isSet = newValue }
     }
 }

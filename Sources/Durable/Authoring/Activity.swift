@@ -25,7 +25,7 @@ public protocol Activity: Sendable {
 }
 
 extension Activity {
-    public static var name: String { String(describing: Self.self) }
+    public static var name: String { TypeName.of(Self.self) }
 }
 
 /// What an activity knows about the call that started it.

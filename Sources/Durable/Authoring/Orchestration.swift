@@ -30,5 +30,5 @@ public protocol Orchestration: Sendable {
 }
 
 extension Orchestration {
-    public static var name: String { String(describing: Self.self) }
+    public static var name: String { TypeName.of(Self.self) }
 }

@@ -11,12 +11,14 @@ import Darwin
 
 /// The deterministic executor behind one orchestration instance.
 ///
-/// It is both the instance actor's `SerialExecutor` and the orchestration task's `TaskExecutor`,
-/// so the code, its `async let`s and its task-group children all run here, one job at a time, in
-/// FIFO order. It drains run-until-idle: jobs first, and only when no job is left does it hand the
+/// It is both the instance actor's `SerialExecutor` and, through its ``taskLane``, the
+/// orchestration task's `TaskExecutor`, so the code, its `async let`s and its task-group children
+/// all run here, one job at a time, in FIFO order. The two entrances share one queue; they exist
+/// so a job runs with the isolation it was enqueued for: actor jobs isolated to the instance,
+/// task jobs on the generic executor (so nonisolated code does not hop at every async call). It drains run-until-idle: jobs first, and only when no job is left does it hand the
 /// instance the next message (a history event). So each event is followed by a full drain, and the
 /// interleaving of the code is a pure function of the history.
-final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     // @unchecked: `state` is guarded by its mutex, `drainingThread` is atomic, and `instance` is set
     // once before the executor is shared.
 
@@ -29,25 +31,31 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
     }
 
     fileprivate struct State {
-        var jobs: [UnownedJob] = []
+        var jobs: [QueuedJob] = []
         var messages = MessageQueue()
         var isDraining = false
         var isClosed = false
     }
 
     private let state = Mutex(State())
+    /// The `TaskExecutor` entrance: the preference of the orchestration's task.
+    let taskLane = TaskLane()
     private let drainingThread = Atomic<UInt>(0)
     private let scheduling: Scheduling
     weak var instance: OrchestrationInstance?
 
     init(scheduling: Scheduling) {
         self.scheduling = scheduling
+        taskLane.owner = self
     }
 
     // MARK: Executor conformances
 
     func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+        enqueue(QueuedJob(job: UnownedJob(job), isolated: true))
+    }
+
+    fileprivate func enqueue(_ job: QueuedJob) {
         let start = state.withLock { state in
             state.jobs.append(job)
             return state.startDrainIfIdle(scheduling)
@@ -146,7 +154,9 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
         defer { DrainingThread.isDraining = wasDraining }
         drainingThread.store(currentThreadID(), ordering: .releasing)
         let instance = self.instance
-        var batch: [UnownedJob] = []
+        var batch: [QueuedJob] = []
+        let serial = asUnownedSerialExecutor()
+        let lane = taskLane.asUnownedTaskExecutor()
         while true {
             enum Next { case jobs, message(InstanceMessage), idle }
             let next = state.withLock { state -> Next in
@@ -162,8 +172,12 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
             }
             switch next {
             case .jobs:
-                for job in batch {
-                    job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+                for queued in batch {
+                    if queued.isolated {
+                        queued.job.runSynchronously(isolatedTo: serial, taskExecutor: lane)
+                    } else {
+                        queued.job.runSynchronously(on: lane)
+                    }
                 }
                 batch.removeAll(keepingCapacity: true)
             case .message(let message):
@@ -173,6 +187,22 @@ final class InstanceExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable 
             }
         }
     }
+}
+
+/// The task-executor entrance of an ``InstanceExecutor``: same queue, same drain.
+final class TaskLane: TaskExecutor, @unchecked Sendable {
+    // @unchecked: `owner` is set once, in the executor's initializer, before the lane is shared.
+    fileprivate weak var owner: InstanceExecutor?
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        owner?.enqueue(QueuedJob(job: UnownedJob(job), isolated: false))
+    }
+}
+
+private struct QueuedJob {
+    let job: UnownedJob
+    /// Enqueued on the actor (run isolated to it) rather than on the task lane.
+    let isolated: Bool
 }
 
 extension InstanceExecutor.State {

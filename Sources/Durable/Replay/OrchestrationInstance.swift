@@ -73,7 +73,7 @@ actor OrchestrationInstance {
         let context = OrchestrationContext(instance: self)
         let orchestration = self.orchestration
         let input = self.input
-        Task(executorPreference: executor) {
+        Task(executorPreference: executor.taskLane) {
             let result: Result<Payload, any Error>
             do {
                 result = .success(try await orchestration.run(input, context))

@@ -146,8 +146,9 @@ final class Engine: InstanceHost {
             instance.executor.post(.fail(FailureDetails(error)))
             position = nil
         }
-        // The end shows in the status only once it is durable: see `instanceFinished`.
-        if !event.kind.isEnd {
+        // The end shows in the status only once it is durable: see `instanceFinished`. Commands
+        // change nothing a client sees, so they skip the table.
+        if !event.kind.isEnd, event.kind.changesStatus {
             updateStatus(of: instance.instanceId) { $0.apply(event) }
         }
         return position

@@ -8,16 +8,16 @@ struct InstanceTable {
 
     /// Applies `change` to the instance's status and returns the waiters it satisfies.
     mutating func update(_ id: String, _ change: (inout InstanceStatus) -> Void) -> [StatusWaiter] {
-        guard var record = records[id] else { return [] }
-        change(&record.status)
-        let status = record.status
+        guard records[id] != nil else { return [] }
+        // Mutated in place: most updates (every recorded step) only move `lastUpdatedAt`.
+        change(&records[id]!.status)
+        guard let record = records[id], !record.waiters.isEmpty else { return [] }
         var satisfied: [StatusWaiter] = []
-        record.waiters.removeAll { waiter in
-            guard waiter.isSatisfied(by: status) else { return false }
-            satisfied.append(waiter.with(status))
+        records[id]!.waiters.removeAll { waiter in
+            guard waiter.isSatisfied(by: record.status) else { return false }
+            satisfied.append(waiter.with(record.status))
             return true
         }
-        records[id] = record
         return satisfied
     }
 

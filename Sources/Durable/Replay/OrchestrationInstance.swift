@@ -14,6 +14,8 @@ actor OrchestrationInstance {
     private nonisolated let input: Payload
     /// When the execution started; seeds deterministic UUIDs.
     private nonisolated let startedAt: Date
+    /// Whether the instance was created with a scheduled start (so a start timer may be armed).
+    nonisolated let hasScheduledStart: Bool
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -59,8 +61,10 @@ actor OrchestrationInstance {
         let created = history.first?.timestamp ?? host.now()
         if case .executionStarted(_, _, _, let scheduledStart?) = history.first?.kind {
             self.startedAt = max(created, scheduledStart)
+            self.hasScheduledStart = true
         } else {
             self.startedAt = created
+            self.hasScheduledStart = false
         }
         self.currentTime = startedAt
         self.log = ReplayLog(history)
@@ -190,7 +194,7 @@ actor OrchestrationInstance {
         ticket.id = sequence
         let command = makeCommand(sequence)
         host.issued(command, sequence: sequence, from: self)
-        if let recorded = log.commands[sequence] {
+        if let recorded = log.command(at: sequence) {
             guard command.replays(recorded) else {
                 let error = NondeterminismError(
                     instanceId: instanceId, sequence: sequence, recorded: recorded.description,
@@ -205,7 +209,7 @@ actor OrchestrationInstance {
             }
             // Keep what history chose (a sub-orchestration's id, a timer's time).
             pending[sequence] = PendingCommand(command: recorded, continuation: continuation)
-            if !log.resolved.contains(sequence) {
+            if !log.isResolved(sequence) {
                 host.dispatch(recorded, sequence: sequence, from: self, after: nil)  // in flight at a crash: again
             }
         } else if command.isFireAndForget {
@@ -303,7 +307,7 @@ actor OrchestrationInstance {
             if sequence >= nextSequence {
                 // History holds a result for a command the code has not issued.
                 fail(FailureDetails(NondeterminismError(
-                    instanceId: instanceId, sequence: sequence, recorded: log.commands[sequence]?.description,
+                    instanceId: instanceId, sequence: sequence, recorded: log.command(at: sequence)?.description,
                     attempted: nil)))
             }
             return  // abandoned by the code (a race's loser), or reported twice
@@ -340,7 +344,7 @@ actor OrchestrationInstance {
             end(.continuedAsNew(input: request.input, carriedEvents: carried), recording: nil)
             return
         }
-        if nextSequence < log.commandCount, let recorded = log.commands[nextSequence] {
+        if nextSequence < log.commandCount, let recorded = log.command(at: nextSequence) {
             fail(FailureDetails(NondeterminismError(
                 instanceId: instanceId, sequence: nextSequence, recorded: recorded.description, attempted: nil)))
             return

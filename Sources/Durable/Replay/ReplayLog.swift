@@ -1,9 +1,11 @@
 /// What an instance's stored history says, indexed for replay.
+///
+/// Sequence numbers are dense from 0, so commands and their resolution are arrays indexed by them.
 struct ReplayLog: Sendable {
     /// Recorded commands by sequence number.
-    private(set) var commands: [Int: Command] = [:]
-    /// Sequence numbers whose result is in the history.
-    private(set) var resolved: Set<Int> = []
+    private var commandsBySequence: [Command?] = []
+    /// Whether each sequence number's result is in the history (or needs none).
+    private var resolvedBySequence: [Bool] = []
     /// The events that came from outside (results, fired timers, raised events, lifecycle
     /// changes), in history order: they are fed back to the code one at a time.
     private(set) var results: [HistoryEvent] = []
@@ -11,22 +13,33 @@ struct ReplayLog: Sendable {
     private(set) var customStatusCount = 0
     /// Whether the history already holds the end: ExecutionCompleted, ExecutionFailed or ExecutionTerminated.
     private(set) var isFinished = false
-    /// One past the highest recorded sequence number.
-    private(set) var commandCount = 0
 
-    init(_ history: some Sequence<HistoryEvent>) {
+    /// One past the highest recorded sequence number.
+    var commandCount: Int { commandsBySequence.count }
+
+    func command(at sequence: Int) -> Command? {
+        sequence >= 0 && sequence < commandsBySequence.count ? commandsBySequence[sequence] : nil
+    }
+
+    func isResolved(_ sequence: Int) -> Bool {
+        sequence >= 0 && sequence < resolvedBySequence.count && resolvedBySequence[sequence]
+    }
+
+    init(_ history: [HistoryEvent]) {
+        results.reserveCapacity(history.count / 2)
         for event in history {
             if let command = Command(recordedBy: event.kind), let sequence = event.kind.sequence {
-                commands[sequence] = command
-                commandCount = max(commandCount, sequence + 1)
-                if command.isFireAndForget { resolved.insert(sequence) }
+                grow(to: sequence)
+                commandsBySequence[sequence] = command
+                if command.isFireAndForget { resolvedBySequence[sequence] = true }
                 continue
             }
             switch event.kind {
             case .taskCompleted(let sequence, _), .taskFailed(let sequence, _),
                 .subOrchestrationCompleted(let sequence, _), .subOrchestrationFailed(let sequence, _),
                 .timerFired(let sequence, _):
-                resolved.insert(sequence)
+                grow(to: sequence)
+                resolvedBySequence[sequence] = true
                 results.append(event)
             case .eventRaised, .executionSuspended, .executionResumed:
                 results.append(event)
@@ -41,5 +54,17 @@ struct ReplayLog: Sendable {
                 break
             }
         }
+        // A result without its command (a damaged history) must not count as a command.
+        while let last = commandsBySequence.last, last == nil {
+            commandsBySequence.removeLast()
+            resolvedBySequence.removeLast()
+        }
+    }
+
+    private mutating func grow(to sequence: Int) {
+        guard sequence >= commandsBySequence.count else { return }
+        let missing = sequence + 1 - commandsBySequence.count
+        commandsBySequence.append(contentsOf: repeatElement(nil, count: missing))
+        resolvedBySequence.append(contentsOf: repeatElement(false, count: missing))
     }
 }

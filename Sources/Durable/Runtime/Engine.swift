@@ -211,7 +211,9 @@ final class Engine: InstanceHost {
     }
 
     func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome, after position: JournalPosition?) {
-        timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1))
+        if instance.hasScheduledStart {
+            timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1))  // terminated while pending
+        }
         if case .continuedAsNew(let input, let carried) = outcome {
             continueAsNew(instance, input: input, carrying: carried)
             return

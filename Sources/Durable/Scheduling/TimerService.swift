@@ -3,11 +3,14 @@ import Synchronization
 
 /// Arms durable timers on the runtime's clock and calls back when each is due.
 ///
-/// Each timer is a task sleeping on the clock, so a ``ManualClock`` sees one sleeper per armed
-/// timer. A cancelled timer (the loser of a race) never calls back.
+/// On the ``SystemClock`` all timers share one thread and one heap, so ten thousand timers cost
+/// ten thousand heap entries, not ten thousand sleeping tasks. On any other clock (a
+/// ``ManualClock`` in tests) each timer is a task sleeping on the clock, so the clock sees one
+/// sleeper per armed timer. Either way a cancelled timer (the loser of a race) never calls back.
 final class TimerService: Sendable {
     let clock: any DurableClock
-    private let timers = Mutex<[TimerKey: Task<Void, Never>]>([:])
+    private let heap: TimerHeap?
+    private let sleepers = Mutex<[TimerKey: Task<Void, Never>]>([:])
 
     struct TimerKey: Hashable, Sendable {
         let owner: ObjectIdentifier
@@ -16,21 +19,26 @@ final class TimerService: Sendable {
 
     init(clock: any DurableClock) {
         self.clock = clock
+        self.heap = clock is SystemClock ? TimerHeap() : nil
     }
 
     /// Calls `fire` at `deadline` unless cancelled first. Re-arming a key replaces its timer.
     func schedule(_ key: TimerKey, at deadline: Date, fire: @escaping @Sendable () -> Void) {
+        if let heap {
+            heap.schedule(key, at: deadline, fire: fire)
+            return
+        }
         let clock = self.clock
         // Created under the lock, so an overdue timer cannot look itself up before it is registered.
-        let replaced = timers.withLock { timers in
-            timers.updateValue(
+        let replaced = sleepers.withLock { sleepers in
+            sleepers.updateValue(
                 Task {
                     do {
                         try await clock.sleep(until: deadline)
                     } catch {
                         return
                     }
-                    let isCurrent = self.timers.withLock { $0.removeValue(forKey: key) != nil }
+                    let isCurrent = self.sleepers.withLock { $0.removeValue(forKey: key) != nil }
                     if isCurrent { fire() }
                 }, forKey: key)
         }
@@ -39,15 +47,141 @@ final class TimerService: Sendable {
 
     /// Cancels a timer; it will not fire.
     func cancel(_ key: TimerKey) {
-        timers.withLock { $0.removeValue(forKey: key) }?.cancel()
+        if let heap {
+            heap.cancel(key)
+            return
+        }
+        sleepers.withLock { $0.removeValue(forKey: key) }?.cancel()
     }
 
-    /// Cancels every timer.
+    /// Cancels every timer and stops the timer thread.
     func cancelAll() {
-        let all = timers.withLock { timers in
-            defer { timers.removeAll() }
-            return Array(timers.values)
+        heap?.stop()
+        let all = sleepers.withLock { sleepers in
+            defer { sleepers.removeAll() }
+            return Array(sleepers.values)
         }
         for task in all { task.cancel() }
+    }
+}
+
+/// Wall-clock timers on one thread: a min-heap of deadlines and a condition to sleep on.
+private final class TimerHeap: @unchecked Sendable {
+    // @unchecked: every field is guarded by `condition`.
+    private struct Entry {
+        let deadline: Date
+        let order: UInt64
+        let key: TimerService.TimerKey
+    }
+
+    private let condition = NSCondition()
+    private var entries: [Entry] = []
+    private var callbacks: [TimerService.TimerKey: (order: UInt64, fire: @Sendable () -> Void)] = [:]
+    private var nextOrder: UInt64 = 0
+    private var isStopped = false
+    private var thread: Thread?
+
+    func schedule(_ key: TimerService.TimerKey, at deadline: Date, fire: @escaping @Sendable () -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !isStopped else { return }
+        nextOrder += 1
+        callbacks[key] = (nextOrder, fire)
+        push(Entry(deadline: deadline, order: nextOrder, key: key))
+        if thread == nil {
+            let thread = Thread { [self] in run() }
+            thread.name = "Durable timers"
+            self.thread = thread
+            thread.start()
+        }
+        if entries.first?.order == nextOrder { condition.signal() }  // a new earliest deadline
+    }
+
+    func cancel(_ key: TimerService.TimerKey) {
+        condition.lock()
+        callbacks.removeValue(forKey: key)  // its heap entry is skipped when it comes up
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        isStopped = true
+        callbacks.removeAll()
+        entries.removeAll()
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        var due: [@Sendable () -> Void] = []
+        condition.lock()
+        while !isStopped {
+            guard let first = entries.first else {
+                condition.wait()
+                continue
+            }
+            if first.deadline > Date() {
+                _ = condition.wait(until: first.deadline)
+                continue
+            }
+            let now = Date()
+            while let entry = entries.first, entry.deadline <= now {
+                popFirst()
+                if let callback = callbacks[entry.key], callback.order == entry.order {
+                    callbacks.removeValue(forKey: entry.key)
+                    due.append(callback.fire)
+                }
+            }
+            condition.unlock()
+            fireAll(due)
+            due.removeAll(keepingCapacity: true)
+            condition.lock()
+        }
+        condition.unlock()
+    }
+
+    /// Runs callbacks on Dispatch workers in batches, so many timers due at once (and the
+    /// orchestration steps they resume) use every core while this thread goes back to waiting.
+    private func fireAll(_ due: [@Sendable () -> Void]) {
+        let batch = 64
+        for start in stride(from: 0, to: due.count, by: batch) {
+            let slice = Array(due[start..<min(start + batch, due.count)])
+            DispatchQueue.global().async {
+                for fire in slice { fire() }
+            }
+        }
+    }
+
+    // MARK: Binary heap ordered by (deadline, order)
+
+    private func precedes(_ a: Entry, _ b: Entry) -> Bool {
+        (a.deadline, a.order) < (b.deadline, b.order)
+    }
+
+    private func push(_ entry: Entry) {
+        entries.append(entry)
+        var child = entries.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(entries[child], entries[parent]) else { break }
+            entries.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func popFirst() {
+        entries.swapAt(0, entries.count - 1)
+        entries.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < entries.count, precedes(entries[left], entries[smallest]) { smallest = left }
+            if right < entries.count, precedes(entries[right], entries[smallest]) { smallest = right }
+            guard smallest != parent else { return }
+            entries.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }

@@ -170,15 +170,30 @@ let scenarios: [Scenario] = [
         }),
 ]
 
-/// RSS growth per instance while `count` instances wait on an event.
+/// RSS growth per instance while `count` instances wait on an event, measured in a fresh child
+/// process so memory the allocator kept from earlier scenarios does not hide the growth.
 func idleMemory(_ storage: StorageKind, count: Int) async throws -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["--measure-idle-memory", "\(count)", "--storage", storage.rawValue]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard let value = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw BenchmarkError("memory probe printed '\(text)'")
+    }
+    return value
+}
+
+/// The child side of ``idleMemory``: prints KiB per waiting instance.
+func measureIdleMemory(_ storage: StorageKind, count: Int) async throws -> Double {
     try await withRuntime(storage) { runtime in
         let before = residentMemory()
         let ids = try await startAll(runtime, WaitOne.self, count: count, input: { $0 })
-        // Every instance has reached its wait once its history holds the start and nothing else runs.
         for id in ids { _ = try await runtime.client.status(of: id) }
         let after = residentMemory()
-        for id in ids { try await runtime.client.terminate(id) }
         return Double(after - before) / Double(count) / 1_024
     }
 }

@@ -20,6 +20,12 @@ guard storageFilter == "all" || StorageKind(rawValue: storageFilter) != nil else
 }
 let runs = 3
 
+if let count = option("--measure-idle-memory").flatMap(Int.init) {
+    let storage = StorageKind(rawValue: storageFilter) ?? .memory
+    print(format(try await measureIdleMemory(storage, count: count)))
+    exit(0)
+}
+
 let environment = Environment(quick: quick, fsyncLatency: measureFsyncLatency())
 print(machineDescription())
 print(String(format: "fsync latency on this disk: %.3f ms (median of 50 × 4 KiB write + fdatasync)", environment.fsyncLatency * 1_000))

@@ -12,16 +12,17 @@ func machineDescription() -> String {
     return "\(ProcessInfo.processInfo.activeProcessorCount) cores · \(model) · \(swift) · release build"
 }
 
-/// Median time of a 4 KiB write plus fdatasync in a scratch directory: the physical limit of `strict`.
+/// Median time of appending one journal-sized record (128 bytes) and calling fdatasync, in a
+/// scratch directory: what one sync of the journal costs on this disk, the physical limit of `strict`.
 func measureFsyncLatency() -> Double {
     let directory = scratchDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let fd = open(directory + "/probe", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { return .nan }
     defer { close(fd) }
-    let block = [UInt8](repeating: 7, count: 4_096)
+    let block = [UInt8](repeating: 7, count: 128)
     var samples: [Double] = []
-    for _ in 0..<50 {
+    for _ in 0..<200 {
         let start = DispatchTime.now().uptimeNanoseconds
         _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         fdatasync(fd)

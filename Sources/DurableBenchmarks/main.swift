@@ -28,7 +28,7 @@ if let count = option("--measure-idle-memory").flatMap(Int.init) {
 
 let environment = Environment(quick: quick, fsyncLatency: measureFsyncLatency())
 print(machineDescription())
-print(String(format: "fsync latency on this disk: %.3f ms (median of 50 × 4 KiB write + fdatasync)", environment.fsyncLatency * 1_000))
+print(String(format: "journal fsync latency on this disk: %.3f ms (median of 200 × 128-byte append + fdatasync)", environment.fsyncLatency * 1_000))
 print(quick ? "mode: quick" : "mode: full", "· each figure is the median of \(runs) runs (min–max)\n")
 
 let header = ["#", "scenario", "storage", "median", "min–max", "unit", "target", ""]

@@ -162,12 +162,10 @@ final class Engine: InstanceHost {
             let item = ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt)
             if let position, store.dispatchWaitsForDurability, !store.isDurable(position) {
                 // Strict: this step (and the result before it) must be on disk before the activity runs.
-                Task { [store, pool] in
-                    do {
-                        try await store.waitUntilDurable(position)
-                        pool.submit(item)
-                    } catch {
-                        instance.executor.post(.fail(FailureDetails(error)))
+                store.whenDurable(position) { [pool] result in
+                    switch result {
+                    case .success: pool.submit(item)
+                    case .failure(let error): instance.executor.post(.fail(FailureDetails(error)))
                     }
                 }
             } else {

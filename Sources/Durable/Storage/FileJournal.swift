@@ -59,7 +59,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
 
     private struct Waiter {
         let position: UInt64
-        let continuation: CheckedContinuation<Void, any Error>
+        let notify: @Sendable (Result<Void, JournalError>) -> Void
     }
 
     private struct State {
@@ -165,11 +165,32 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             let ready = state.withLock { state -> Result<Void, any Error>? in
                 if state.durable >= position.offset { return .success(()) }
                 if let failure = state.failure { return .failure(failure) }
-                state.waiters.append(Waiter(position: position.offset, continuation: continuation))
+                state.waiters.append(Waiter(position: position.offset) { continuation.resume(with: $0.mapError { $0 }) })
                 return nil
             }
-            if let ready { continuation.resume(with: ready) }
+            if let ready { continuation.resume(with: ready) } else { requestSync() }
         }
+    }
+
+    /// Calls `body` on the writer thread once `position` is durable (at once if it is already),
+    /// without a task: strict durability uses it on every step.
+    public func whenDurable(_ position: JournalPosition, _ body: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let ready = state.withLock { state -> Result<Void, any Error>? in
+            if state.durable >= position.offset { return .success(()) }
+            if let failure = state.failure { return .failure(failure) }
+            state.waiters.append(Waiter(position: position.offset) { body($0.mapError { $0 }) })
+            return nil
+        }
+        if let ready { body(ready) } else { requestSync() }
+    }
+
+    /// Wakes the writer so it syncs for a new waiter.
+    private func requestSync() {
+        let wake = state.withLock { state -> Bool in
+            defer { state.isWakeupPending = true }
+            return !state.isWakeupPending
+        }
+        if wake { wakeup.signal() }
     }
 
     /// Flushes what is queued, stops the writer and releases the directory. Further appends throw.
@@ -213,17 +234,28 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         return JournalPosition(position)
     }
 
+    /// Writes every batch as soon as it is queued (so a killed process loses nothing the kernel
+    /// has), but syncs only when someone waits for durability, or once `syncInterval` has passed
+    /// since the last sync: orchestration steps that nobody waits for share syncs.
     private func writeLoop() {
         var batch: [UInt8] = []
+        var written: UInt64 = 0
+        var synced: UInt64 = 0
+        var lastSync = DispatchTime.now()
+        let interval = DispatchTimeInterval.milliseconds(Self.syncIntervalMilliseconds)
         while true {
-            wakeup.wait()
+            if synced < written, options.durability != .buffered {
+                _ = wakeup.wait(timeout: lastSync + interval)
+            } else {
+                wakeup.wait()
+            }
             var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
-            let (upTo, closing) = state.withLock { state -> (UInt64, Bool) in
+            let (upTo, closing, awaited) = state.withLock { state -> (UInt64, Bool, Bool) in
                 swap(&batch, &state.buffer)
                 rollover = state.rollover
                 state.rollover = nil
                 state.isWakeupPending = false
-                return (state.appended, state.isClosing)
+                return (state.appended, state.isClosing, !state.waiters.isEmpty)
             }
             do {
                 if let rollover {
@@ -234,9 +266,17 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
                 } else if !batch.isEmpty {
                     try segment.write(batch)
                 }
-                if options.durability != .buffered, !batch.isEmpty { try segment.sync() }
+                written = upTo
+                if options.durability == .buffered {
+                    synced = written
+                } else if synced < written, awaited || closing || DispatchTime.now() >= lastSync + interval {
+                    try segment.sync()
+                    synced = written
+                    lastSync = DispatchTime.now()
+                }
                 if segment.size >= options.segmentSize {
-                    _ = try sealSegment()
+                    _ = try sealSegment()  // syncs what it seals
+                    synced = written
                     compactIfDue()
                 }
             } catch {
@@ -246,23 +286,27 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
                     defer { state.waiters = [] }
                     return state.waiters
                 }
-                for waiter in waiters { waiter.continuation.resume(throwing: failure) }
+                for waiter in waiters { waiter.notify(.failure(failure)) }
             }
             batch.removeAll(keepingCapacity: true)
-            let done = state.withLock { state -> [Waiter] in
+            let done = state.withLock { [synced] state -> [Waiter] in
                 guard state.failure == nil else { return [] }
-                state.durable = upTo
-                let done = state.waiters.filter { $0.position <= upTo }
-                state.waiters.removeAll { $0.position <= upTo }
+                state.durable = synced
+                guard !state.waiters.isEmpty else { return [] }
+                let done = state.waiters.filter { $0.position <= synced }
+                state.waiters.removeAll { $0.position <= synced }
                 return done
             }
-            for waiter in done { waiter.continuation.resume() }
+            for waiter in done { waiter.notify(.success(())) }
             if closing {
                 stopped.signal()
                 return
             }
         }
     }
+
+    /// The longest an appended record waits for a sync when nobody asks for one.
+    static let syncIntervalMilliseconds = 5
 
     /// Syncs and closes the current segment and starts the next; returns the sealed segment's number.
     private func sealSegment() throws -> Int {

@@ -18,6 +18,9 @@ public protocol HistoryStore: Sendable {
     /// Whether everything appended up to `position` is durable already.
     func isDurable(_ position: JournalPosition) -> Bool
 
+    /// Calls `body` once everything appended up to `position` is durable, or with the error that prevents it.
+    func whenDurable(_ position: JournalPosition, _ body: @escaping @Sendable (Result<Void, any Error>) -> Void)
+
     /// Whether each orchestration step must be durable before the next is dispatched (strict durability).
     var dispatchWaitsForDurability: Bool { get }
 
@@ -36,6 +39,17 @@ public protocol HistoryStore: Sendable {
 
 extension HistoryStore {
     public var dispatchWaitsForDurability: Bool { false }
+
+    public func whenDurable(_ position: JournalPosition, _ body: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        Task {
+            do {
+                try await waitUntilDurable(position)
+                body(.success(()))
+            } catch {
+                body(.failure(error))
+            }
+        }
+    }
 
     public func close() {}
 }

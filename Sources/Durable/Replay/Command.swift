@@ -70,9 +70,10 @@ enum Command: Sendable, Hashable, CustomStringConvertible {
 
 /// A message in an instance's mailbox, handled on its executor when no job is left.
 enum InstanceMessage: Sendable {
-    /// A history event for the code: a result, a fired timer, a raised event, a lifecycle change.
-    /// It is already in the stored history; `replayed` marks events the instance was rebuilt from.
-    case event(HistoryEvent, replayed: Bool)
+    /// A new history event for the code: a result, a fired timer, a raised event, a lifecycle
+    /// change. It is already in the stored history. (Events an instance is rebuilt from do not
+    /// come through the mailbox: the executor feeds them from the instance's log first.)
+    case event(HistoryEvent)
     /// Stop the instance with this failure.
     case fail(FailureDetails)
     /// The code stopped waiting (its task was cancelled) for a command or an event.

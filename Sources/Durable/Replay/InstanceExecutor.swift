@@ -35,6 +35,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         var messages = MessageQueue()
         var isDraining = false
         var isClosed = false
+        /// Set while the instance starts: work queues up and one drain runs once the start is done.
+        var isHeld = false
+        /// The instance still has history events to replay; they go before any message.
+        var isReplaying = false
     }
 
     private let state = Mutex(State())
@@ -109,19 +113,34 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         return accepted
     }
 
-    /// Queues messages ahead of everything queued so far (events held back while suspended),
-    /// or behind it (the events of a history being replayed).
-    func post(contentsOf messages: [InstanceMessage], atFront: Bool = false) {
-        guard !messages.isEmpty else { return }
+    /// The instance has events of its own to feed (see `OrchestrationInstance.replayNext`), ahead of any message.
+    func feedFromInstance() {
         let start = state.withLock { state in
-            if atFront {
-                state.messages.prepend(contentsOf: messages)
-            } else {
-                for message in messages { state.messages.append(message) }
-            }
+            state.isReplaying = true
             return state.startDrainIfIdle(scheduling)
         }
         if start { scheduleDrain() }
+    }
+
+    /// Runs `start` (which creates the orchestration's task) with drains held back, then starts one
+    /// drain for everything it queued. (On a Dispatch worker: measured, running a new instance's
+    /// first steps on the starting thread was slower for many starts at once.) `replaying` says
+    /// the instance has history events to feed before any message.
+    func starting(replaying: Bool, _ start: () -> Void) {
+        state.withLock { state in
+            state.isHeld = true
+            state.isReplaying = replaying
+        }
+        start()
+        let run = state.withLock { state -> Bool in
+            state.isHeld = false
+            let hasWork = !state.jobs.isEmpty || state.isReplaying || !state.messages.isEmpty
+            guard hasWork else { return false }
+            return state.startDrainIfIdle(scheduling)
+        }
+        if run {
+            scheduleDrain()
+        }
     }
 
     /// Refuses further recorded messages; returns those still queued, for a successor to take over.
@@ -158,12 +177,13 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         let serial = asUnownedSerialExecutor()
         let lane = taskLane.asUnownedTaskExecutor()
         while true {
-            enum Next { case jobs, message(InstanceMessage), idle }
+            enum Next { case jobs, replay, message(InstanceMessage), idle }
             let next = state.withLock { state -> Next in
                 if !state.jobs.isEmpty {
                     swap(&batch, &state.jobs)
                     return .jobs
                 }
+                if state.isReplaying { return .replay }
                 if let message = state.messages.popFirst() { return .message(message) }
                 // Clear the owner before another thread may start the next drain and claim it.
                 drainingThread.store(0, ordering: .releasing)
@@ -180,6 +200,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                     }
                 }
                 batch.removeAll(keepingCapacity: true)
+            case .replay:
+                // History events are read straight from the instance's log, not through the mailbox.
+                let more = instance?.assumeIsolated { $0.replayNext() } ?? false
+                if !more { state.withLock { $0.isReplaying = false } }
             case .message(let message):
                 instance?.assumeIsolated { $0.handle(message) }
             case .idle:
@@ -208,7 +232,7 @@ private struct QueuedJob {
 extension InstanceExecutor.State {
     /// Marks a drain as started when none is running; returns whether the caller must start one.
     fileprivate mutating func startDrainIfIdle(_ scheduling: InstanceExecutor.Scheduling) -> Bool {
-        guard scheduling == .automatic, !isDraining else { return false }
+        guard scheduling == .automatic, !isDraining, !isHeld else { return false }
         isDraining = true
         return true
     }
@@ -223,11 +247,6 @@ struct MessageQueue {
 
     mutating func append(_ message: InstanceMessage) {
         storage.append(message)
-    }
-
-    mutating func prepend(contentsOf messages: [InstanceMessage]) {
-        storage = messages + storage[head...]
-        head = 0
     }
 
     mutating func popFirst() -> InstanceMessage? {

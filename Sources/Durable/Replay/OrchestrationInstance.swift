@@ -30,7 +30,8 @@ actor OrchestrationInstance {
     }
 
     private let log: ReplayLog
-    private var replayEventsLeft: Int
+    /// The next history event to replay, an index into `log.results`.
+    private var replayCursor = 0
     private var nextSequence = 0
     private var customStatusCount = 0
     private var uuidCount = 0
@@ -41,6 +42,8 @@ actor OrchestrationInstance {
     private var bufferedEvents: [HistoryEvent] = []
     /// Events that arrived while suspended, delivered on resume.
     private var heldEvents: [HistoryEvent] = []
+    /// Held events being delivered after a resume; they go before stored history and the mailbox.
+    private var redeliveries: [HistoryEvent] = []
     private var isSuspended = false
     private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool)?
     private var isFinished = false
@@ -68,7 +71,6 @@ actor OrchestrationInstance {
         }
         self.currentTime = startedAt
         self.log = ReplayLog(history)
-        self.replayEventsLeft = log.results.count
         executor.instance = self
     }
 
@@ -77,16 +79,17 @@ actor OrchestrationInstance {
         let context = OrchestrationContext(instance: self)
         let orchestration = self.orchestration
         let input = self.input
-        Task(executorPreference: executor.taskLane) {
-            let result: Result<Payload, any Error>
-            do {
-                result = .success(try await orchestration.run(input, context))
-            } catch {
-                result = .failure(error)
+        executor.starting(replaying: !log.results.isEmpty) {
+            Task(executorPreference: executor.taskLane) {
+                let result: Result<Payload, any Error>
+                do {
+                    result = .success(try await orchestration.run(input, context))
+                } catch {
+                    result = .failure(error)
+                }
+                self.withIsolation(operation: "return") { $0.finish(result) }
             }
-            self.withIsolation(operation: "return") { $0.finish(result) }
         }
-        executor.post(contentsOf: log.results.map { .event($0, replayed: true) })
     }
 
     // MARK: Entry points for the orchestration's code (nonisolated, checked to be on the executor)
@@ -149,7 +152,7 @@ actor OrchestrationInstance {
     /// Whether the code is still re-running what history holds: events to deliver, commands or
     /// custom statuses to re-issue, or an end already recorded.
     var isReplaying: Bool {
-        replayEventsLeft > 0 || nextSequence < log.commandCount || customStatusCount < log.customStatusCount
+        replayCursor < log.results.count || nextSequence < log.commandCount || customStatusCount < log.customStatusCount
             || log.isFinished
     }
 
@@ -240,14 +243,8 @@ actor OrchestrationInstance {
     func handle(_ message: InstanceMessage) {
         guard !isFinished else { return }
         switch message {
-        case .event(let event, let replayed):
-            if replayed { replayEventsLeft -= 1 }
-            if isSuspended, !event.kind.isLifecycleChange {
-                heldEvents.append(event)
-                return
-            }
-            currentTime = max(currentTime, event.timestamp)  // never backwards: see a scheduled start
-            apply(event)
+        case .event(let event):
+            deliver(event)
         case .fail(let failure):
             fail(failure)
         case .cancel(let target):
@@ -257,6 +254,28 @@ actor OrchestrationInstance {
             _ = executor.close()
             resumeStranded(throwing: DurableError.runtimeShutDown)
         }
+    }
+
+    /// Feeds the next event the instance itself holds — a held event after a resume, else the
+    /// next stored history event — to the code; returns whether more are left.
+    func replayNext() -> Bool {
+        guard !isFinished else { return false }
+        if !redeliveries.isEmpty {
+            deliver(redeliveries.removeFirst())
+        } else if replayCursor < log.results.count {
+            replayCursor += 1
+            deliver(log.results[replayCursor - 1])
+        }
+        return !isFinished && (!redeliveries.isEmpty || replayCursor < log.results.count)
+    }
+
+    private func deliver(_ event: HistoryEvent) {
+        if isSuspended, !event.kind.isLifecycleChange {
+            heldEvents.append(event)
+            return
+        }
+        currentTime = max(currentTime, event.timestamp)  // never backwards: see a scheduled start
+        apply(event)
     }
 
     private func apply(_ event: HistoryEvent) {
@@ -288,9 +307,10 @@ actor OrchestrationInstance {
             isSuspended = true
         case .executionResumed:
             isSuspended = false
-            let held = heldEvents
+            // Held events go next, ahead of anything else, one per drain (live and on replay alike).
+            redeliveries.append(contentsOf: heldEvents)
             heldEvents = []
-            executor.post(contentsOf: held.map { .event($0, replayed: false) }, atFront: true)
+            if !redeliveries.isEmpty { executor.feedFromInstance() }
         case .executionTerminated(let reason):
             end(.terminated(reason: reason), recording: nil)
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
@@ -374,7 +394,7 @@ actor OrchestrationInstance {
         let leftovers = executor.close()
         if case .continuedAsNew(let input, let carried) = outcome, continueAsNewRequest?.keepUnprocessedEvents == true {
             let unread = leftovers.compactMap { message -> HistoryEvent? in
-                if case .event(let event, _) = message, event.kind.eventName != nil { return event }
+                if case .event(let event) = message, event.kind.eventName != nil { return event }
                 return nil
             }
             outcome = .continuedAsNew(input: input, carriedEvents: carried + unread)

@@ -122,7 +122,7 @@ final class Engine: InstanceHost {
         let accepted = try instance.executor.post {
             position = try store.append(event, to: instance.instanceId)
             waiters = table.withLock { $0.update(instance.instanceId) { $0.apply(event) } }
-            return .event(event, replayed: false)
+            return .event(event)
         }
         StatusWaiter.resume(waiters)
         return accepted ? position : nil

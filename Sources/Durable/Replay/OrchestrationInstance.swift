@@ -360,7 +360,9 @@ actor OrchestrationInstance {
     private func finish(_ result: Result<Payload, any Error>) {
         guard !isFinished else { return }
         if let request = continueAsNewRequest {
-            let carried = request.keepUnprocessedEvents ? bufferedEvents + heldEvents : []
+            // Raised events not consumed: buffered, held while suspended, or not yet fed from stored history.
+            let unconsumed = bufferedEvents + heldEvents + redeliveries + log.results[replayCursor...]
+            let carried = request.keepUnprocessedEvents ? unconsumed.filter { $0.kind.eventName != nil } : []
             end(.continuedAsNew(input: request.input, carriedEvents: carried), recording: nil)
             return
         }

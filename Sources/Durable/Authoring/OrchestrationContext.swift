@@ -29,9 +29,10 @@ public final class OrchestrationContext: Sendable {
         -> A.Output
     {
         let payload = try Payload(encoding: input)
+        let name = A.name
         let result = try await retrying(retry) { attempt in
             try await self.instance.issue(
-                { _ in .activity(name: A.name, input: payload, attempt: attempt) }, operation: "call(\(A.name))")
+                { _ in .activity(name: name, input: payload, attempt: attempt) }, operation: "call(\(name))")
         }
         return try result.decode(A.Output.self)
     }
@@ -62,6 +63,7 @@ public final class OrchestrationContext: Sendable {
     private func retrying(_ policy: RetryPolicy?, _ attempt: @Sendable (Int) async throws -> Payload) async throws
         -> Payload
     {
+        guard let policy else { return try await attempt(1) }
         let firstAttemptAt = now
         var number = 1
         while true {
@@ -70,7 +72,7 @@ public final class OrchestrationContext: Sendable {
             } catch let error where error is ActivityFailure || error is SubOrchestrationFailure {
                 let details = FailureDetails(error)
                 let elapsed = Duration.seconds(now.timeIntervalSince(firstAttemptAt))
-                guard let delay = policy?.delay(after: number, failure: details, elapsed: elapsed) else { throw error }
+                guard let delay = policy.delay(after: number, failure: details, elapsed: elapsed) else { throw error }
                 try await sleep(for: delay)
                 number += 1
             }

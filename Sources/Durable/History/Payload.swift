@@ -60,7 +60,7 @@ extension Payload: CustomStringConvertible {
 enum ScalarJSON {
     static func encode<Value>(_ value: Value) -> Data? {
         if Value.self == Int.self {
-            return Data(String(unsafeBitCast(value, to: Int.self)).utf8)
+            return encodeInt(unsafeBitCast(value, to: Int.self))
         }
         if Value.self == Bool.self {
             return Data((unsafeBitCast(value, to: Bool.self) ? "true" : "false").utf8)
@@ -98,20 +98,35 @@ enum ScalarJSON {
         return nil
     }
 
+    private static func encodeInt(_ value: Int) -> Data {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(20)
+        var magnitude = value.magnitude
+        repeat {
+            digits.append(UInt8(truncatingIfNeeded: magnitude % 10) + 0x30)
+            magnitude /= 10
+        } while magnitude > 0
+        if value < 0 { digits.append(0x2D) }
+        digits.reverse()
+        return Data(digits)
+    }
+
     /// A JSON integer that fits in `Int`, or `nil` (fractions, exponents, overflow: left to the decoder).
     private static func parseInt(_ data: Data) -> Int? {
         guard !data.isEmpty, data.count <= 19 else { return nil }
-        var value = 0
-        var negative = false
-        guard data.last.map({ $0 >= 0x30 && $0 <= 0x39 }) == true else { return nil }
-        for (index, byte) in data.enumerated() {
-            if index == 0 && byte == 0x2D {
-                negative = true
-                continue
+        return data.withUnsafeBytes { bytes -> Int? in
+            var value = 0
+            var index = 0
+            let negative = bytes[0] == 0x2D
+            if negative { index = 1 }
+            guard index < bytes.count else { return nil }
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+                index += 1
             }
-            guard byte >= 0x30 && byte <= 0x39 else { return nil }
-            value = value * 10 + Int(byte - 0x30)
+            return negative ? -value : value
         }
-        return negative ? -value : value
     }
 }

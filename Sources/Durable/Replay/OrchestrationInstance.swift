@@ -97,10 +97,10 @@ actor OrchestrationInstance {
     /// Runs `body` isolated to the instance if the caller is on its executor. Otherwise the code
     /// escaped the executor: the instance fails with a clear error and `body` does not run.
     nonisolated func withIsolation<T: Sendable>(
-        operation: String, _ body: (isolated OrchestrationInstance) -> T
+        operation: @autoclosure () -> String, _ body: (isolated OrchestrationInstance) -> T
     ) -> T? {
         guard executor.isCurrentThreadDraining else {
-            executor.post(.fail(FailureDetails(escaped(operation))))
+            executor.post(.fail(FailureDetails(escaped(operation()))))
             return nil
         }
         return assumeIsolated(body)
@@ -112,12 +112,13 @@ actor OrchestrationInstance {
 
     /// Issues a command and suspends until its result is in history. Cancelling the awaiting task
     /// abandons the command: it throws `CancellationError`, and a timer will not fire.
-    nonisolated func issue(_ command: @Sendable (Int) -> Command, operation: String) async throws -> Payload {
+    /// `operation` names the call in an error message; it is built only if needed.
+    nonisolated func issue(_ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String) async throws -> Payload {
         let ticket = WaitTicket()
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
-                let issued: Void? = withIsolation(operation: operation) { $0.schedule(command, continuation, ticket) }
-                if issued == nil { continuation.resume(throwing: escaped(operation)) }
+                let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, ticket) }
+                if issued == nil { continuation.resume(throwing: escaped(operation())) }
             }
         } onCancel: {
             requestCancel(.command(ticket.id))
@@ -127,11 +128,11 @@ actor OrchestrationInstance {
     /// Suspends until an event named `name` is delivered; takes a buffered one at once.
     nonisolated func waitForEvent(named name: String) async throws -> Payload {
         let ticket = WaitTicket()
-        let operation = "waitForEvent(\(name))"
+        func operation() -> String { "waitForEvent(\(name))" }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
-                let waiting: Void? = withIsolation(operation: operation) { $0.addWaiter(name, continuation, ticket) }
-                if waiting == nil { continuation.resume(throwing: escaped(operation)) }
+                let waiting: Void? = withIsolation(operation: operation()) { $0.addWaiter(name, continuation, ticket) }
+                if waiting == nil { continuation.resume(throwing: escaped(operation())) }
             }
         } onCancel: {
             requestCancel(.eventWait(name: name, id: ticket.id))

@@ -30,6 +30,11 @@ public final class OrchestrationContext: Sendable {
     {
         let payload = try Payload(encoding: input)
         let name = A.name
+        guard let retry else {
+            let result = try await instance.issue(
+                { _ in .activity(name: name, input: payload, attempt: 1) }, operation: "call(\(name))")
+            return try result.decode(A.Output.self)
+        }
         let result = try await retrying(retry) { attempt in
             try await self.instance.issue(
                 { _ in .activity(name: name, input: payload, attempt: attempt) }, operation: "call(\(name))")
@@ -63,7 +68,7 @@ public final class OrchestrationContext: Sendable {
     private func retrying(_ policy: RetryPolicy?, _ attempt: @Sendable (Int) async throws -> Payload) async throws
         -> Payload
     {
-        guard let policy else { return try await attempt(1) }
+        guard let policy else { return try await attempt(1) }  // callSubOrchestration without a policy
         let firstAttemptAt = now
         var number = 1
         while true {

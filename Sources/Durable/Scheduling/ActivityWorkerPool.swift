@@ -21,6 +21,8 @@ final class ActivityWorkerPool: Sendable {
         var head = 0
         var workers = 0
         var isShutDown = false
+        /// Idle workers waiting for a call: handing one a call costs one task resume, not a new task.
+        var parked: [CheckedContinuation<Void, Never>] = []
 
         mutating func pop() -> ActivityWorkItem? {
             guard head < queue.count else { return nil }
@@ -60,38 +62,68 @@ final class ActivityWorkerPool: Sendable {
         box.pool = self
     }
 
-    /// Queues an activity call, adding a worker if every worker is busy and there is room for one.
+    /// Queues an activity call, waking a parked worker or adding one if every worker is busy and
+    /// there is room for one.
     func submit(_ item: ActivityWorkItem) {
-        let addWorker = state.withLock { state -> Bool in
-            guard !state.isShutDown else { return false }
+        enum Help { case none, wake(CheckedContinuation<Void, Never>), spawn }
+        let help = state.withLock { state -> Help in
+            guard !state.isShutDown else { return .none }
             state.queue.append(item)
             // A worker delivering a result on this thread takes the call next, so it needs no help.
             let freeWorkers = WorkerThread.isDelivering ? 1 : 0
-            guard state.waiting > freeWorkers, state.workers < limit else { return false }
+            guard state.waiting > freeWorkers else { return .none }
+            if let parked = state.parked.popLast() { return .wake(parked) }
+            guard state.workers < limit else { return .none }
             state.workers += 1
-            return true
+            return .spawn
         }
-        if addWorker { spawn.yield() }
+        switch help {
+        case .none: break
+        case .wake(let worker): worker.resume()
+        case .spawn: spawn.yield()
+        }
     }
 
     /// Stops taking work and cancels running activities.
     func shutdown() {
-        state.withLock { state in
+        let parked = state.withLock { state in
             state.isShutDown = true
             state.queue.removeAll()
             state.head = 0
+            defer { state.parked = [] }
+            return state.parked
         }
+        for worker in parked { worker.resume() }
         spawn.finish()
         runner.cancel()
     }
 
+    private static let maximumParked = 2
+
     private func work() async {
-        while let item = state.withLock({ state -> ActivityWorkItem? in
-            if let item = state.pop() { return item }
-            state.workers -= 1
-            return nil
-        }) {
-            await execute(item)
+        while true {
+            enum Next { case run(ActivityWorkItem), park, exit }
+            let next = state.withLock { state -> Next in
+                if let item = state.pop() { return .run(item) }
+                if !state.isShutDown, state.parked.count < Self.maximumParked { return .park }
+                state.workers -= 1
+                return .exit
+            }
+            switch next {
+            case .run(let item):
+                await execute(item)
+            case .park:
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.isShutDown || state.waiting > 0 { return true }
+                        state.parked.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            case .exit:
+                return
+            }
         }
     }
 

@@ -59,7 +59,7 @@ import Darwin
         let kills = 25
         var interrupted = 0
         for generation in 0..<kills {
-            let delay = Duration.milliseconds(Int.random(in: 5...180, using: &random))
+            let delay = Duration.milliseconds(Int.random(in: 5...110, using: &random))
             let (output, killed) = try await run(
                 [journal.path, logs.path, "\(generation)", "--linger"], killAfter: delay)
             #expect(killed, "generation \(generation) was not killed: \(output)")

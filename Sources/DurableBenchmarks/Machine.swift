@@ -4,12 +4,29 @@ func machineDescription() -> String {
     let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
         .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown CPU"
+    return "\(ProcessInfo.processInfo.activeProcessorCount) cores · \(model) · \(swiftVersion()) · release build"
+}
+
+/// The toolchain's own words (`swift --version`), or the language version this was compiled with.
+func swiftVersion() -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["swift", "--version"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    if (try? process.run()) != nil {
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if let line = text.split(separator: "\n").first(where: { $0.contains("Swift version") }) {
+            return line.replacingOccurrences(of: "Swift version", with: "Swift").trimmingCharacters(in: .whitespaces)
+        }
+    }
     #if swift(>=6.3)
-    let swift = "Swift 6.3 or later"
+    return "Swift 6.3 or later"
     #else
-    let swift = "Swift 6.x"
+    return "Swift 6"
     #endif
-    return "\(ProcessInfo.processInfo.activeProcessorCount) cores · \(model) · \(swift) · release build"
 }
 
 /// Median time of appending one journal-sized record (128 bytes) and calling fdatasync, in a

@@ -19,8 +19,8 @@ import Darwin
 /// instance the next message (a history event). So each event is followed by a full drain, and the
 /// interleaving of the code is a pure function of the history.
 final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
-    // @unchecked: `state` is guarded by its mutex, `drainingThread` is atomic, and `instance` is set
-    // once before the executor is shared.
+    // @unchecked: `state` is guarded by its mutex, `drainingThread` is atomic, and `instance` is
+    // only touched before the executor is shared and by the thread draining it.
 
     /// How drains are started.
     enum Scheduling {
@@ -46,7 +46,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     let taskLane = TaskLane()
     private let drainingThread = Atomic<UInt>(0)
     private let scheduling: Scheduling
-    weak var instance: OrchestrationInstance?
+    /// The instance whose messages this executor hands over. Strong on purpose: a weak reference
+    /// would give the instance a side table and make every retain of it slow. The instance clears
+    /// it when it ends, which breaks the cycle.
+    var instance: OrchestrationInstance?
 
     init(scheduling: Scheduling) {
         self.scheduling = scheduling
@@ -216,7 +219,9 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
 /// The task-executor entrance of an ``InstanceExecutor``: same queue, same drain.
 final class TaskLane: TaskExecutor, @unchecked Sendable {
     // @unchecked: `owner` is set once, in the executor's initializer, before the lane is shared.
-    fileprivate weak var owner: InstanceExecutor?
+    // Unowned: the executor outlives every task that prefers this lane (each holds its instance,
+    // which holds the executor), and a weak reference would slow every retain of the executor.
+    fileprivate unowned(unsafe) var owner: InstanceExecutor?
 
     func enqueue(_ job: consuming ExecutorJob) {
         owner?.enqueue(QueuedJob(job: UnownedJob(job), isolated: false))

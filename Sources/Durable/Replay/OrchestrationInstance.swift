@@ -253,6 +253,7 @@ actor OrchestrationInstance {
         case .stop:
             isFinished = true
             _ = executor.close()
+            executor.instance = nil
             resumeStranded(throwing: DurableError.runtimeShutDown)
         }
     }
@@ -402,6 +403,7 @@ actor OrchestrationInstance {
             }
             outcome = .continuedAsNew(input: input, carriedEvents: carried + unread)
         }
+        executor.instance = nil
         resumeStranded(throwing: DurableError.instanceStopped(instanceId))
         host.instanceFinished(self, outcome: outcome, after: position)
     }

@@ -53,6 +53,7 @@ final class ReplayHost: InstanceHost {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 instance.executor.drain()
+                instance.executor.instance = nil  // a replay that stopped waiting keeps no cycle
                 continuation.resume()
             }
         }

@@ -72,14 +72,15 @@ extension Engine {
     /// Purges finished instances older than `retention`, checking a few times per retention period.
     func startRetention(_ retention: Duration) {
         let interval = max(retention / 4, .seconds(1))
-        let sweeper = Task { [weak self] in
-            while let clock = self?.timers.clock {
+        let clock = timers.clock
+        let sweeper = Task { [self] in  // cancelled at shutdown
+            while !Task.isCancelled {
                 do {
                     try await clock.sleep(until: clock.now.addingTimeInterval(interval.timeInterval))
                 } catch {
                     return
                 }
-                self?.purgeFinished(olderThan: retention)
+                purgeFinished(olderThan: retention)
             }
         }
         table.withLock { $0.background.append(sweeper) }

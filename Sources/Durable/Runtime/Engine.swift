@@ -33,7 +33,8 @@ final class Engine: InstanceHost {
         let id = instanceId ?? UUID().uuidString.lowercased()
         let started = HistoryEvent(
             .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt), at: now())
-        try await store.waitUntilDurable(try launch(id, entry, started, reuse: reuse))
+        let position = try launch(id, entry, started, reuse: reuse)
+        if !store.isDurable(position) { try await store.waitUntilDurable(position) }
         return id
     }
 
@@ -81,8 +82,10 @@ final class Engine: InstanceHost {
             instance.start()
             return
         }
-        timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: -1), at: startAt) { [weak self] in
-            self?.markStarted(instance)
+        // Timer callbacks hold the engine strongly (a weak reference would slow every retain of
+        // it); shutdown drops them.
+        timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: -1), at: startAt) { [self] in
+            markStarted(instance)
             instance.start()
         }
     }
@@ -174,8 +177,8 @@ final class Engine: InstanceHost {
         case .subOrchestration(let name, let childId, let input):
             startChild(name, childId, input, parent: ParentInstance(instanceId: instance.instanceId, sequence: sequence), from: instance)
         case .timer(let fireAt):
-            timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt) { [weak self] in
-                self?.report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
+            timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt) { [self] in
+                report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
             }
         case .sendEvent(let targetId, let name, let input):
             if let target = table.withLock({ $0.records[targetId]?.live }) {

@@ -224,12 +224,10 @@ final class Engine: InstanceHost {
             return
         }
         // Clients (and the parent) hear of the end only once it is durable.
-        Task { [store] in
-            do {
-                try await store.waitUntilDurable(position)
-                self.settle(instance, outcome)
-            } catch {
-                table.withLock { $0.retire(instance) }  // not durable: a restart runs the end again
+        store.whenDurable(position) { [self] result in
+            switch result {
+            case .success: settle(instance, outcome)
+            case .failure: table.withLock { $0.retire(instance) }  // not durable: a restart runs the end again
             }
         }
     }

@@ -238,6 +238,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     /// has), but syncs only when someone waits for durability, or once `syncInterval` has passed
     /// since the last sync: orchestration steps that nobody waits for share syncs.
     private func writeLoop() {
+        // Durability callbacks run here; what they deliver must not run orchestration code on the
+        // writer thread (it would hold up every other commit), so drains go to Dispatch instead.
+        DrainingThread.isDraining = true
         var batch: [UInt8] = []
         var written: UInt64 = 0
         var synced: UInt64 = 0

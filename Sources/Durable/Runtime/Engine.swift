@@ -199,13 +199,19 @@ final class Engine: InstanceHost {
         do {
             let entry = try registry.orchestration(named: name)
             try entry.validateInput(input)
-            if let existing = table.withLock({ $0.records[childId]?.status }), existing.parent == parent {
-                // Created before a restart: it reports back when it ends, or has ended already.
+            let (existing, parentStart) = table.withLock {
+                ($0.records[childId]?.status, $0.records[instance.instanceId]?.status.createdAt)
+            }
+            // Created by this execution before a restart: it reports back when it ends, or has
+            // ended already. A child left by an earlier execution of a reused id is not adopted.
+            if let existing, existing.parent == parent, existing.createdAt >= parentStart ?? .distantPast {
                 if existing.runtimeStatus.isFinished { reportToParent(existing) }
                 return
             }
-            try launch(childId, entry, HistoryEvent(
-                .executionStarted(name: name, input: input, parent: parent, scheduledStart: nil), at: now()))
+            try launch(
+                childId, entry,
+                HistoryEvent(.executionStarted(name: name, input: input, parent: parent, scheduledStart: nil), at: now()),
+                reuse: .replaceFinished)
         } catch {
             report(.subOrchestrationFailed(sequence: parent.sequence, failure: FailureDetails(error)), to: instance)
         }

@@ -68,4 +68,21 @@ struct CheckoutCatchingPaymentFailure: Orchestration {
         #expect(status.runtimeStatus == .failed)
         #expect(status.failure?.message == "payment declined: amount 500.0 too high")
     }
+
+    @Test func aReusedParentIdStartsItsChildrenAfreshInsteadOfAdoptingTheOldOnes() async throws {
+        let log = CallLog()
+        let runtime = try await DurableRuntime.orders(log: log) {
+            Payment.self
+            CheckoutWithPayment.self
+        }
+        try await runtime.client.start(CheckoutWithPayment.self, input: Order(id: "first", amount: 5), instanceId: "parent")
+        _ = try await runtime.client.waitForCompletion(of: "parent", timeout: .seconds(10))
+
+        try await runtime.client.start(
+            CheckoutWithPayment.self, input: Order(id: "second", amount: 5), instanceId: "parent", reuse: .replaceFinished)
+
+        #expect(try await runtime.client.result(of: "parent", as: CheckoutWithPayment.self, timeout: .seconds(10)) == "PAY-second / TRACK-second")
+        #expect(try await runtime.client.status(of: "parent:1").input.decode(Order.self).id == "second")
+        #expect(log.count("ProcessPayment") == 2)
+    }
 }

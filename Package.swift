@@ -12,9 +12,12 @@ let package = Package(
         // Runs a mixed workload on a file journal; the crash tests kill it with SIGKILL.
         .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
         .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness"]),
+        .testTarget(name: "SampleTests", dependencies: ["Durable", "GalaxyCreate", "Approval"]),
         // The benchmark table: swift run -c release DurableBenchmarks
         .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable"]),
         .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),
+        .executableTarget(name: "GalaxyCreate", dependencies: ["Durable"], path: "Samples/GalaxyCreate"),
+        .executableTarget(name: "Approval", dependencies: ["Durable"], path: "Samples/Approval"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,12 +12,17 @@ let package = Package(
         // Runs a mixed workload on a file journal; the crash tests kill it with SIGKILL.
         .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
         .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness"]),
-        .testTarget(name: "SampleTests", dependencies: ["Durable", "GalaxyCreate", "Approval"]),
+        .testTarget(
+            name: "SampleTests",
+            dependencies: ["Durable", "GalaxyCreate", "Approval", "PlaceOrder", "ShipmentEmails", "StockMonitor"]),
         // The benchmark table: swift run -c release DurableBenchmarks
         .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable"]),
         .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),
         .executableTarget(name: "GalaxyCreate", dependencies: ["Durable"], path: "Samples/GalaxyCreate"),
         .executableTarget(name: "Approval", dependencies: ["Durable"], path: "Samples/Approval"),
+        .executableTarget(name: "PlaceOrder", dependencies: ["Durable"], path: "Samples/PlaceOrder"),
+        .executableTarget(name: "ShipmentEmails", dependencies: ["Durable"], path: "Samples/ShipmentEmails"),
+        .executableTarget(name: "StockMonitor", dependencies: ["Durable"], path: "Samples/StockMonitor"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,13 @@
 import Durable
 import Testing
 
+import Foundation
+
 @testable import Approval
 @testable import GalaxyCreate
+@testable import PlaceOrder
+@testable import ShipmentEmails
+@testable import StockMonitor
 
 @Suite struct GalaxyCreateSampleTests {
     @Test func twoParallelStepsFeedTheCreation() async throws {
@@ -44,5 +49,57 @@ import Testing
         await clock.waitForSleepers()
         clock.advance(by: .seconds(3_600))
         #expect(try await runtime.client.result(of: id, as: ApprovalFlow.self, timeout: .seconds(10)) == "escalated: y")
+    }
+}
+
+@Suite struct PlaceOrderSampleTests {
+    @Test func theChainRunsInOrderAndReturnsTheTrackingNumber() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            PlaceOrderChain.self
+            CheckAndReserveInventory()
+            ProcessPayment()
+            ScheduleShipping()
+            EmailCustomer()
+        }
+        let id = try await runtime.client.start(PlaceOrderChain.self, input: ChainOrder(id: "o-1", amount: 3))
+        #expect(try await runtime.client.result(of: id, as: PlaceOrderChain.self, timeout: .seconds(10)) == "TRACK-o-1")
+        let steps = try await runtime.client.history(of: id).compactMap { event -> String? in
+            if case .taskScheduled(_, let name, _, _) = event.kind { return name }
+            return nil
+        }
+        #expect(steps == ["CheckAndReserveInventory", "ProcessPayment", "ScheduleShipping", "EmailCustomer"])
+    }
+}
+
+@Suite struct ShipmentEmailsSampleTests {
+    @Test func everyOrderIsEmailedThenTheUSAOnesCounted() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            SendShipmentEmails.self
+            SendShipmentEmail()
+            MarketingData()
+        }
+        let orders = (0..<30).map { ShippedOrder(id: "o-\($0)", country: $0 % 3 == 0 ? "USA" : "NL") }
+        let id = try await runtime.client.start(SendShipmentEmails.self, input: orders)
+        #expect(try await runtime.client.result(of: id, as: SendShipmentEmails.self, timeout: .seconds(10)) == "marketing data for 10 USA orders")
+    }
+}
+
+@Suite struct StockMonitorSampleTests {
+    @Test func theMonitorLoopsOnADurableTimerWithBoundedHistoryUntilTheThreshold() async throws {
+        let clock = ManualClock()
+        let runtime = try await DurableRuntime(storage: .memory, configuration: .init(clock: clock)) {
+            CheckStockPrice.self
+            GetStockPrice(start: 100, step: 3)
+            SendAlert()
+        }
+        let watch = CheckStockPrice.Watch(
+            symbol: "MSFT", threshold: 110, intervalSeconds: 120, expiresAt: clock.now.addingTimeInterval(3_600))
+        let id = try await runtime.client.start(CheckStockPrice.self, input: watch)
+        for _ in 0..<4 {  // prices 100, 103, 106, 109: four sleeps of 120 s
+            await clock.waitForSleepers()
+            clock.advance(by: .seconds(120))
+        }
+        #expect(try await runtime.client.result(of: id, as: CheckStockPrice.self, timeout: .seconds(10)) == "MSFT reached 112.0 in round 5")
+        #expect(try await runtime.client.history(of: id).count <= 8)  // one round, not five
     }
 }

@@ -14,7 +14,9 @@ let package = Package(
         .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness"]),
         .testTarget(
             name: "SampleTests",
-            dependencies: ["Durable", "GalaxyCreate", "Approval", "PlaceOrder", "ShipmentEmails", "StockMonitor"]),
+            dependencies: [
+                "Durable", "OrderService", "GalaxyCreate", "Approval", "PlaceOrder", "ShipmentEmails", "StockMonitor",
+            ]),
         // The benchmark table: swift run -c release DurableBenchmarks
         .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable"]),
         .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),

@@ -2,9 +2,11 @@ import Durable
 import Testing
 
 import Foundation
+import Synchronization
 
 @testable import Approval
 @testable import GalaxyCreate
+@testable import OrderService
 @testable import PlaceOrder
 @testable import ShipmentEmails
 @testable import StockMonitor
@@ -102,4 +104,53 @@ import Foundation
         #expect(try await runtime.client.result(of: id, as: CheckStockPrice.self, timeout: .seconds(10)) == "MSFT reached 112.0 in round 5")
         #expect(try await runtime.client.history(of: id).count <= 8)  // one round, not five
     }
+}
+
+@Suite struct OrderServiceSampleTests {
+    private func runtime(_ clock: ManualClock, steps: CallCounter) async throws -> DurableRuntime {
+        let observer = StepObserver(finished: { steps.record($0) }, latency: .zero)
+        return try await DurableRuntime(storage: .memory, configuration: .init(clock: clock)) {
+            OrderService.PlaceOrder.self
+            OrderService.Payment.self
+            GetShoppingCart(carts: ShoppingCartClient(), steps: observer)
+            GetUser(steps: observer)
+            CheckAndReserveStock(steps: observer)
+            ShippingCost(steps: observer)
+            FinalCost(steps: observer)
+            StartPayment(steps: observer)
+        }
+    }
+
+    private let order = Order(id: "o-1", cartId: "cart", userId: "user", paymentTimeoutSeconds: 60)
+
+    @Test func theWebhookAnsweringPaysTheOrder() async throws {
+        let clock = ManualClock()
+        let steps = CallCounter()
+        let runtime = try await runtime(clock, steps: steps)
+        let id = try await runtime.client.start(OrderService.PlaceOrder.self, input: order)
+        await clock.waitForSleepers()  // the payment waits for the webhook, racing its timeout
+        try await runtime.client.raiseEvent("o-1-payment", name: "payment-request-success", payload: "txn-1")
+
+        #expect(try await runtime.client.result(of: id, as: OrderService.PlaceOrder.self, timeout: .seconds(10)) == "paid 134.85 — receipt txn-1")
+        #expect(steps.names == ["GetShoppingCart", "GetUser", "CheckAndReserveStock", "ShippingCost", "FinalCost", "StartPayment"])
+        #expect(try await runtime.client.status(of: id).customStatus(as: OrderStage.self) == .paid)
+    }
+
+    @Test func noAnswerCancelsTheOrderWhenThePaymentTimesOut() async throws {
+        let clock = ManualClock()
+        let runtime = try await runtime(clock, steps: CallCounter())
+        let id = try await runtime.client.start(OrderService.PlaceOrder.self, input: order)
+        await clock.waitForSleepers()
+        clock.advance(by: .seconds(60))
+
+        #expect(try await runtime.client.result(of: id, as: OrderService.PlaceOrder.self, timeout: .seconds(10)) == "cancelled: no answer from the payment provider")
+        #expect(try await runtime.client.status(of: id).customStatus(as: OrderStage.self) == .cancelled)
+    }
+}
+
+/// The steps the order flow's activities reported, in order.
+final class CallCounter: Sendable {
+    private let recorded = Mutex<[String]>([])
+    func record(_ name: String) { recorded.withLock { $0.append(name) } }
+    var names: [String] { recorded.withLock { $0 } }
 }

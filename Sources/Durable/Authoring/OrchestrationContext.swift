@@ -30,15 +30,12 @@ public final class OrchestrationContext: Sendable {
     {
         let payload = try Payload(encoding: input)
         let name = A.name
-        guard let retry else {
-            let result = try await instance.issue(
-                { _ in .activity(name: name, input: payload, attempt: 1) }, operation: "call(\(name))")
-            return try result.decode(A.Output.self)
+        @Sendable func attempt(_ number: Int) async throws -> Payload {
+            try await instance.issue(
+                { _ in .activity(name: name, input: payload, attempt: number) }, operation: "call(\(name))")
         }
-        let result = try await retrying(retry) { attempt in
-            try await self.instance.issue(
-                { _ in .activity(name: name, input: payload, attempt: attempt) }, operation: "call(\(name))")
-        }
+        // Without a policy the command is issued directly: a retry closure on every call is measurable.
+        let result = if let retry { try await retrying(retry, attempt) } else { try await attempt(1) }
         return try result.decode(A.Output.self)
     }
 
@@ -55,20 +52,21 @@ public final class OrchestrationContext: Sendable {
     ) async throws -> O.Output {
         let payload = try Payload(encoding: input)
         let parentId = self.instanceId
-        let result = try await retrying(retry) { attempt in
-            try await self.instance.issue(
+        let name = O.name
+        @Sendable func attempt(_ number: Int) async throws -> Payload {
+            try await instance.issue(
                 { sequence in
-                    let childId = instanceId.map { attempt == 1 ? $0 : "\($0)#\(attempt)" } ?? "\(parentId):\(sequence)"
-                    return .subOrchestration(name: O.name, instanceId: childId, input: payload)
-                }, operation: "callSubOrchestration(\(O.name))")
+                    let childId = instanceId.map { number == 1 ? $0 : "\($0)#\(number)" } ?? "\(parentId):\(sequence)"
+                    return .subOrchestration(name: name, instanceId: childId, input: payload)
+                }, operation: "callSubOrchestration(\(name))")
         }
+        let result = if let retry { try await retrying(retry, attempt) } else { try await attempt(1) }
         return try result.decode(O.Output.self)
     }
 
-    private func retrying(_ policy: RetryPolicy?, _ attempt: @Sendable (Int) async throws -> Payload) async throws
+    private func retrying(_ policy: RetryPolicy, _ attempt: @Sendable (Int) async throws -> Payload) async throws
         -> Payload
     {
-        guard let policy else { return try await attempt(1) }  // callSubOrchestration without a policy
         let firstAttemptAt = now
         var number = 1
         while true {

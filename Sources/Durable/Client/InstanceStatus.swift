@@ -36,16 +36,6 @@ public struct InstanceStatus: Sendable, Hashable {
     }
 }
 
-extension HistoryEvent.Kind {
-    /// Whether `InstanceStatus.apply` would change more than `lastUpdatedAt`.
-    var changesStatus: Bool {
-        switch self {
-        case .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent: false
-        default: true
-        }
-    }
-}
-
 extension InstanceStatus {
     /// The status an instance has after `event`. Live execution and recovery both fold history through here.
     mutating func apply(_ event: HistoryEvent) {

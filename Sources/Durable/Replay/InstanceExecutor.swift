@@ -250,6 +250,7 @@ struct MessageQueue {
 
     var isEmpty: Bool { head == storage.count }
 
+
     mutating func append(_ message: InstanceMessage) {
         storage.append(message)
     }

@@ -27,4 +27,14 @@ enum InstanceOutcome: Sendable {
     case terminated(reason: String?)
     /// The code asked to start over with `input`; `carriedEvents` are raised events it had not consumed.
     case continuedAsNew(input: Payload, carriedEvents: [HistoryEvent])
+
+    /// The history event that records this end; `nil` for continue-as-new, which starts over instead.
+    var endEvent: HistoryEvent.Kind? {
+        switch self {
+        case .completed(let output): .executionCompleted(output: output)
+        case .failed(let failure): .executionFailed(failure)
+        case .terminated(let reason): .executionTerminated(reason: reason)
+        case .continuedAsNew: nil
+        }
+    }
 }

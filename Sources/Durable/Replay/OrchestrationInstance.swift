@@ -314,7 +314,7 @@ actor OrchestrationInstance {
             heldEvents = []
             if !redeliveries.isEmpty { executor.feedFromInstance() }
         case .executionTerminated(let reason):
-            end(.terminated(reason: reason), recording: nil)
+            end(.terminated(reason: reason), recording: false)  // already in history
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
             .customStatusSet, .executionCompleted, .executionFailed:
             break
@@ -365,7 +365,7 @@ actor OrchestrationInstance {
             // Raised events not consumed: buffered, held while suspended, or not yet fed from stored history.
             let unconsumed = bufferedEvents + heldEvents + redeliveries + log.results[replayCursor...]
             let carried = request.keepUnprocessedEvents ? unconsumed.filter { $0.kind.eventName != nil } : []
-            end(.continuedAsNew(input: request.input, carriedEvents: carried), recording: nil)
+            end(.continuedAsNew(input: request.input, carriedEvents: carried), recording: false)
             return
         }
         if nextSequence < log.commandCount, let recorded = log.command(at: nextSequence) {
@@ -375,23 +375,23 @@ actor OrchestrationInstance {
         }
         switch result {
         case .success(let output):
-            end(.completed(output), recording: .executionCompleted(output: output))
+            end(.completed(output), recording: true)
         case .failure(let error):
             let failure = FailureDetails(error)
-            end(.failed(failure), recording: .executionFailed(failure))
+            end(.failed(failure), recording: true)
         }
     }
 
     /// Stops the instance with `failure`, whatever its code is doing.
     private func fail(_ failure: FailureDetails) {
         guard !isFinished else { return }
-        end(.failed(failure), recording: .executionFailed(failure))
+        end(.failed(failure), recording: true)
     }
 
-    private func end(_ outcome: InstanceOutcome, recording event: HistoryEvent.Kind?) {
+    private func end(_ outcome: InstanceOutcome, recording: Bool) {
         isFinished = true
         var position: JournalPosition?
-        if let event, !log.isFinished {
+        if recording, let event = outcome.endEvent, !log.isFinished {
             position = host.record(HistoryEvent(event, at: host.now()), for: self)
         }
         var outcome = outcome
@@ -444,14 +444,6 @@ extension HistoryEvent.Kind {
     var eventName: String? {
         if case .eventRaised(let name, _) = self { return name }
         return nil
-    }
-
-    /// ExecutionCompleted or ExecutionFailed: the code's own end.
-    var isEnd: Bool {
-        switch self {
-        case .executionCompleted, .executionFailed: true
-        default: false
-        }
     }
 
     /// Events that act on a suspended instance instead of waiting for it to resume.

@@ -149,9 +149,7 @@ final class Engine: InstanceHost {
             instance.executor.post(.fail(FailureDetails(error)))
             position = nil
         }
-        // The end shows in the status only once it is durable: see `instanceFinished`. Commands
-        // change nothing a client sees, so they skip the table.
-        if !event.kind.isEnd, event.kind.changesStatus {
+        if event.kind.showsWhenRecorded {
             updateStatus(of: instance.instanceId) { $0.apply(event) }
         }
         return position
@@ -243,19 +241,7 @@ final class Engine: InstanceHost {
         var final: InstanceStatus?
         let waiters = table.withLock { table in
             let waiters = table.update(instance.instanceId) { status in
-                switch outcome {
-                case .completed(let output):
-                    status.output = output
-                    status.runtimeStatus = .completed
-                case .failed(let failure):
-                    status.failure = failure
-                    status.runtimeStatus = .failed
-                case .terminated:
-                    status.runtimeStatus = .terminated
-                case .continuedAsNew:
-                    break
-                }
-                status.lastUpdatedAt = now()
+                if let end = outcome.endEvent { status.apply(HistoryEvent(end, at: now())) }
                 final = status
             }
             table.retire(instance)
@@ -315,5 +301,20 @@ final class Engine: InstanceHost {
         for instance in live { instance.executor.post(.stop) }
         store.close()
         for waiter in waiters { waiter.continuation.resume(throwing: DurableError.runtimeShutDown) }
+    }
+}
+
+extension HistoryEvent.Kind {
+    /// Whether recording this event changes the status a client sees right away. Commands change
+    /// nothing a client sees (so they skip the table), and the end shows only once it is durable
+    /// (see `Engine.instanceFinished`).
+    fileprivate var showsWhenRecorded: Bool {
+        switch self {
+        case .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent, .executionCompleted,
+            .executionFailed:
+            false
+        default:
+            true
+        }
     }
 }

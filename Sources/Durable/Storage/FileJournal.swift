@@ -162,13 +162,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
 
     public func waitUntilDurable(_ position: JournalPosition) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let ready = state.withLock { state -> Result<Void, any Error>? in
-                if state.durable >= position.offset { return .success(()) }
-                if let failure = state.failure { return .failure(failure) }
-                state.waiters.append(Waiter(position: position.offset) { continuation.resume(with: $0.mapError { $0 }) })
-                return nil
-            }
-            if let ready { continuation.resume(with: ready) } else { requestSync() }
+            whenDurable(position) { continuation.resume(with: $0) }
         }
     }
 

@@ -45,9 +45,9 @@ extension Engine {
     private func deliverDurably(
         _ kind: HistoryEvent.Kind, to id: String, operation: String, allowed: (RuntimeStatus) -> Bool
     ) async throws {
-        guard let record = table.withLock({ $0.records[id] }) else { throw DurableError.unknownInstance(id) }
-        let status = record.status.runtimeStatus
-        guard allowed(status), let live = record.live else {
+        guard let (status, live) = table.withLock({ table in table.records[id].map { ($0.status.runtimeStatus, $0.live) } })
+        else { throw DurableError.unknownInstance(id) }
+        guard allowed(status), let live else {
             throw DurableError.invalidStatus(instanceId: id, status: status, operation: operation)
         }
         guard let position = try deliver(kind, to: live) else {

@@ -51,7 +51,7 @@ final class Engine: InstanceHost {
         let instance = OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: history, host: self)
         let replacing = try table.withLock { table -> Bool in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
-            var record = InstanceRecord(status: status, live: instance)
+            let record = InstanceRecord(status: status, live: instance)
             let existing = table.records[id]
             if let existing {
                 if continuing {
@@ -101,14 +101,12 @@ final class Engine: InstanceHost {
         var resumed: [(OrchestrationInstance, InstanceStatus)] = []
         for (id, history) in try store.allHistories() {
             guard let status = InstanceStatus(instanceId: id, events: history) else { continue }
-            var record = InstanceRecord(status: status)
-            if !status.runtimeStatus.isFinished, let entry = registry.orchestrations[status.name] {
-                let instance = OrchestrationInstance(
-                    instanceId: id, orchestration: entry, input: status.input, history: history, host: self)
-                record.live = instance
-                resumed.append((instance, status))
+            let entry = status.runtimeStatus.isFinished ? nil : registry.orchestrations[status.name]
+            let instance = entry.map {
+                OrchestrationInstance(instanceId: id, orchestration: $0, input: status.input, history: history, host: self)
             }
-            table.withLock { $0.records[id] = record }
+            if let instance { resumed.append((instance, status)) }
+            table.withLock { $0.records[id] = InstanceRecord(status: status, live: instance) }
         }
         for (instance, status) in resumed { run(instance, status: status) }
     }

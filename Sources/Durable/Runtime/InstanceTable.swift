@@ -7,13 +7,12 @@ struct InstanceTable {
     private var nextWaiterID = 0
 
     /// Applies `change` to the instance's status and returns the waiters it satisfies.
-    mutating func update(_ id: String, _ change: (inout InstanceStatus) -> Void) -> [StatusWaiter] {
-        guard records[id] != nil else { return [] }
-        // Mutated in place: most updates (every recorded step) only move `lastUpdatedAt`.
-        change(&records[id]!.status)
-        guard let record = records[id], !record.waiters.isEmpty else { return [] }
+    func update(_ id: String, _ change: (inout InstanceStatus) -> Void) -> [StatusWaiter] {
+        guard let record = records[id] else { return [] }
+        change(&record.status)
+        guard !record.waiters.isEmpty else { return [] }
         var satisfied: [StatusWaiter] = []
-        records[id]!.waiters.removeAll { waiter in
+        record.waiters.removeAll { waiter in
             guard waiter.isSatisfied(by: record.status) else { return false }
             satisfied.append(waiter.with(record.status))
             return true
@@ -22,9 +21,9 @@ struct InstanceTable {
     }
 
     /// Forgets the instance's live actor once it ended.
-    mutating func retire(_ instance: OrchestrationInstance) {
-        if records[instance.instanceId]?.live === instance {
-            records[instance.instanceId]?.live = nil
+    func retire(_ instance: OrchestrationInstance) {
+        if let record = records[instance.instanceId], record.live === instance {
+            record.live = nil
         }
     }
 
@@ -39,27 +38,33 @@ struct InstanceTable {
         }
         if isShutDown { return .failure(DurableError.runtimeShutDown) }
         nextWaiterID += 1
-        records[id]?.waiters.append(StatusWaiter(id: nextWaiterID, condition: condition, continuation: continuation))
+        record.waiters.append(StatusWaiter(id: nextWaiterID, condition: condition, continuation: continuation))
         return .success(nextWaiterID)
     }
 
-    mutating func removeWaiter(_ waiterID: Int, of id: String) -> StatusWaiter? {
-        guard let index = records[id]?.waiters.firstIndex(where: { $0.id == waiterID }) else { return nil }
-        return records[id]?.waiters.remove(at: index)
+    func removeWaiter(_ waiterID: Int, of id: String) -> StatusWaiter? {
+        guard let record = records[id], let index = record.waiters.firstIndex(where: { $0.id == waiterID }) else {
+            return nil
+        }
+        return record.waiters.remove(at: index)
     }
 
-    mutating func removeAllWaiters() -> [StatusWaiter] {
+    func removeAllWaiters() -> [StatusWaiter] {
         var all: [StatusWaiter] = []
-        for id in records.keys {
-            all += records[id]?.waiters ?? []
-            records[id]?.waiters = []
+        for record in records.values {
+            all += record.waiters
+            record.waiters = []
         }
         return all
     }
 }
 
-/// One instance in the table.
-struct InstanceRecord {
+/// One instance in the table, only touched under the table's lock.
+///
+/// A class so every step updates it in place: as a struct of this size each update copied it
+/// and went through a dictionary `modify` whose coroutine frame was heap-allocated.
+final class InstanceRecord: @unchecked Sendable {
+    // @unchecked: only read or changed while the table's lock is held; never handed out of it.
     var status: InstanceStatus
     /// The running instance; `nil` once it finished (or if its orchestration is not registered).
     var live: OrchestrationInstance?

@@ -39,6 +39,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         var isHeld = false
         /// The instance still has history events to replay; they go before any message.
         var isReplaying = false
+        /// Run by the draining thread once the drain ends (see ``afterDrain(_:)``).
+        var afterDrain: [@Sendable () -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -116,6 +118,14 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         return accepted
     }
 
+    /// Runs `action` on this thread once the current drain ends, or at once if this thread is not
+    /// draining the executor. Strict durability uses it so every step a drain dispatched shares
+    /// one sync.
+    func afterDrain(_ action: @escaping @Sendable () -> Void) {
+        guard isCurrentThreadDraining else { return action() }
+        state.withLock { $0.afterDrain.append(action) }
+    }
+
     /// The instance has events of its own to feed (see `OrchestrationInstance.replayNext`), ahead of any message.
     func feedFromInstance() {
         let start = state.withLock { state in
@@ -180,7 +190,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         let serial = asUnownedSerialExecutor()
         let lane = taskLane.asUnownedTaskExecutor()
         while true {
-            enum Next { case jobs, replay, message(InstanceMessage), idle }
+            enum Next { case jobs, replay, message(InstanceMessage), idle([@Sendable () -> Void]) }
             let next = state.withLock { state -> Next in
                 if !state.jobs.isEmpty {
                     swap(&batch, &state.jobs)
@@ -191,7 +201,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 // Clear the owner before another thread may start the next drain and claim it.
                 drainingThread.store(0, ordering: .releasing)
                 state.isDraining = false
-                return .idle
+                defer { state.afterDrain = [] }
+                return .idle(state.afterDrain)
             }
             switch next {
             case .jobs:
@@ -209,7 +220,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 if !more { state.withLock { $0.isReplaying = false } }
             case .message(let message):
                 instance?.assumeIsolated { $0.handle(message) }
-            case .idle:
+            case .idle(let actions):
+                for action in actions { action() }
                 return
             }
         }

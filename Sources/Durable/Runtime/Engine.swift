@@ -160,11 +160,14 @@ final class Engine: InstanceHost {
         case .activity(let name, let input, let attempt):
             let item = ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt)
             if let position, store.dispatchWaitsForDurability, !store.isDurable(position) {
-                // Strict: this step (and the result before it) must be on disk before the activity runs.
-                store.whenDurable(position) { [pool] result in
-                    switch result {
-                    case .success: pool.submit(item)
-                    case .failure(let error): instance.executor.post(.fail(FailureDetails(error)))
+                // Strict: this step (and the result before it) must be on disk before the activity
+                // runs. Waiting until the drain ends lets every step it dispatched share one sync.
+                instance.executor.afterDrain { [store, pool] in
+                    store.whenDurable(position) { result in
+                        switch result {
+                        case .success: pool.submit(item)
+                        case .failure(let error): instance.executor.post(.fail(FailureDetails(error)))
+                        }
                     }
                 }
             } else {

@@ -13,8 +13,7 @@ import Synchronization
 /// let runtime = try await DurableRuntime(storage: .directory(".durable")) { ... }
 /// ```
 public final class FileJournal: HistoryStore, @unchecked Sendable {
-    // @unchecked: `state` is behind its mutex; `segment` and `sealedSegments` belong to the writer
-    // thread alone once it runs; everything else is immutable.
+    // @unchecked: `state` and `output` are behind their mutexes; everything else is immutable.
 
     /// When an append counts as durable.
     public enum Durability: Sendable, Hashable {
@@ -22,7 +21,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         case groupCommit
         /// Like `groupCommit`, and in addition every activity result is durable before the
         /// orchestration's next step is dispatched: nothing finished is ever run again after a
-        /// crash, at the price of one sync per step.
+        /// crash, at the price of one sync per step. The thread running a step does its sync;
+        /// what no step waits for reaches the file within one sync interval (5 ms).
         case strict
         /// Written to the operating system, never synced: survives a process crash, not a power
         /// loss. For tests and benchmarks that say so.
@@ -71,6 +71,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         /// Seal the segment after this many bytes of `buffer` and report its number.
         var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
         var isWakeupPending = false
+        /// A waiter asked the writer to sync (rather than syncing itself).
+        var isSyncRequested = false
         var isClosing = false
         var failure: JournalError?
         var isCompacting = false
@@ -82,14 +84,24 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     public let path: String
     public let options: Options
 
+    /// The open segment and what has reached it. Whoever holds it writes: the writer thread, or
+    /// (in strict durability) a thread that waits for a sync and does it itself.
+    private struct Output: ~Copyable {
+        var segment: AppendFile
+        var segmentNumber: Int
+        var sealedSegments: Int
+        var batch: [UInt8] = []
+        var written: UInt64 = 0
+        var synced: UInt64 = 0
+        var lastSync = DispatchTime.now()
+    }
+
     private let directory: JournalDirectory
     private let state: Mutex<State>
+    private let output: Mutex<Output>
     private let wakeup = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
     private let lockDescriptor: Int32
-    private var segment: AppendFile
-    private var segmentNumber: Int
-    private var sealedSegments: Int
 
     /// Opens (creating if needed) the journal in `path` and loads every history in it.
     ///
@@ -112,6 +124,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             state = Mutex(State(histories: scan.histories))
             let directory = self.directory
             let current: Int
+            let segment: AppendFile
             if let last = scan.lastSegment, last.validSize >= JournalDirectory.headerSize {
                 current = last.number
                 segment = try AppendFile.reopen(directory.url(.segment, current), keeping: last.validSize)
@@ -120,8 +133,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
                 segment = try AppendFile.create(directory.url(.segment, current))
                 directory.syncDirectory()
             }
-            segmentNumber = current
-            sealedSegments = try directory.files(.segment).filter { $0.number < current }.count
+            let sealed = try directory.files(.segment).filter { $0.number < current }.count
+            output = Mutex(Output(segment: segment, segmentNumber: current, sealedSegments: sealed))
         } catch {
             _ = Foundation.close(lockDescriptor)
             throw error
@@ -166,23 +179,48 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         }
     }
 
-    /// Calls `body` on the writer thread once `position` is durable (at once if it is already),
-    /// without a task: strict durability uses it on every step.
+    /// Calls `body` once `position` is durable (at once if it is already), without a task: strict
+    /// durability uses it on every step.
+    ///
+    /// With ``Durability/strict`` the calling thread writes and syncs everything queued itself
+    /// (group commit still: one sync covers every waiter), and `body` runs before this returns. A
+    /// step that must wait for its sync anyway then needs no hand-off to the writer thread and
+    /// back — measured, that hand-off cost as much as the sync. Otherwise `body` runs on the writer thread.
     public func whenDurable(_ position: JournalPosition, _ body: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        let ready = state.withLock { state -> Result<Void, any Error>? in
-            if state.durable >= position.offset { return .success(()) }
-            if let failure = state.failure { return .failure(failure) }
-            state.waiters.append(Waiter(position: position.offset) { body($0.mapError { $0 }) })
-            return nil
+        let waiter = Waiter(position: position.offset) { body($0.mapError { $0 }) }
+        if options.durability == .strict {
+            // Registered with `output` held, so the writer cannot start a flush of its own between;
+            // if the writer holds it now, waiting for it costs no more than waiting for its sync.
+            enum Led { case ready(Result<Void, JournalError>), flushed(Flushed) }
+            let led = output.withLock { output -> Led in
+                if let ready = enqueue(waiter) { return .ready(ready) }
+                return .flushed(flush(&output, mustSync: true, syncAfter: Self.syncInterval).0)
+            }
+            switch led {
+            case .ready(let ready): return body(ready.mapError { $0 })
+            case .flushed(let flushed): return flushed.notifyAll()  // `body` is among them
+            }
         }
-        if let ready { body(ready) } else { requestSync() }
+        if let ready = enqueue(waiter) { return body(ready.mapError { $0 }) }
+        requestSync()
     }
 
-    /// Wakes the writer so it syncs for a new waiter.
+    /// Adds `waiter` unless its position is durable already (or the journal failed): then the answer.
+    private func enqueue(_ waiter: Waiter) -> Result<Void, JournalError>? {
+        state.withLock { state in
+            if state.durable >= waiter.position { return .success(()) }
+            if let failure = state.failure { return .failure(failure) }
+            state.waiters.append(waiter)
+            return nil
+        }
+    }
+
+    /// Wakes the writer so it syncs for a new waiter, once per flush: appends may have woken it
+    /// already, but in strict durability it then waits out a grace unless a sync is requested.
     private func requestSync() {
         let wake = state.withLock { state -> Bool in
-            defer { state.isWakeupPending = true }
-            return !state.isWakeupPending
+            defer { state.isSyncRequested = true }
+            return !state.isSyncRequested
         }
         if wake { wakeup.signal() }
     }
@@ -197,7 +235,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         guard wasOpen else { return }
         wakeup.signal()
         stopped.wait()
-        segment.close()
+        output.withLock { $0.segment.close() }
         _ = flock(lockDescriptor, LOCK_UN)
         _ = Foundation.close(lockDescriptor)
     }
@@ -235,66 +273,30 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         // Durability callbacks run here; what they deliver must not run orchestration code on the
         // writer thread (it would hold up every other commit), so drains go to Dispatch instead.
         DrainingThread.isDraining = true
-        var batch: [UInt8] = []
-        var written: UInt64 = 0
-        var synced: UInt64 = 0
+        let interval = Self.syncInterval
+        var unsynced = false
         var lastSync = DispatchTime.now()
-        let interval = DispatchTimeInterval.milliseconds(Self.syncIntervalMilliseconds)
         while true {
-            if synced < written, options.durability != .buffered {
+            if unsynced {
                 _ = wakeup.wait(timeout: lastSync + interval)
             } else {
                 wakeup.wait()
             }
-            var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
-            let (upTo, closing, awaited) = state.withLock { state -> (UInt64, Bool, Bool) in
-                swap(&batch, &state.buffer)
-                rollover = state.rollover
-                state.rollover = nil
-                state.isWakeupPending = false
-                return (state.appended, state.isClosing, !state.waiters.isEmpty)
+            if options.durability == .strict {
+                // Strict: the thread running a step writes and syncs it itself when the step ends
+                // (see `whenDurable`), usually within microseconds; stepping in at once only made
+                // it wait for the writer. So the writer takes what nobody synced after one sync
+                // interval, or at once if asked.
+                let deadline = DispatchTime.now() + interval
+                while state.withLock({ !$0.isSyncRequested && !$0.isClosing }), wakeup.wait(timeout: deadline) == .success {}
             }
-            do {
-                if let rollover {
-                    try segment.write(Array(batch[..<rollover.afterBytes]))
-                    let sealed = try sealSegment()
-                    try segment.write(Array(batch[rollover.afterBytes...]))
-                    rollover.reply(sealed)
-                } else if !batch.isEmpty {
-                    try segment.write(batch)
-                }
-                written = upTo
-                if options.durability == .buffered {
-                    synced = written
-                } else if synced < written, awaited || closing || DispatchTime.now() >= lastSync + interval {
-                    try segment.sync()
-                    synced = written
-                    lastSync = DispatchTime.now()
-                }
-                if segment.size >= options.segmentSize {
-                    _ = try sealSegment()  // syncs what it seals
-                    synced = written
-                    compactIfDue()
-                }
-            } catch {
-                let failure = error as? JournalError ?? .io(operation: "write", path: segment.path, errno: EIO)
-                let waiters = state.withLock { state in
-                    state.failure = failure
-                    defer { state.waiters = [] }
-                    return state.waiters
-                }
-                for waiter in waiters { waiter.notify(.failure(failure)) }
+            let (done, closing) = output.withLock { output in
+                let flushed = flush(&output, mustSync: false, syncAfter: interval)
+                unsynced = output.synced < output.written && options.durability != .buffered
+                lastSync = output.lastSync
+                return flushed
             }
-            batch.removeAll(keepingCapacity: true)
-            let done = state.withLock { [synced] state -> [Waiter] in
-                guard state.failure == nil else { return [] }
-                state.durable = synced
-                guard !state.waiters.isEmpty else { return [] }
-                let done = state.waiters.filter { $0.position <= synced }
-                state.waiters.removeAll { $0.position <= synced }
-                return done
-            }
-            for waiter in done { waiter.notify(.success(())) }
+            done.notifyAll()
             if closing {
                 stopped.signal()
                 return
@@ -302,26 +304,99 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         }
     }
 
+    /// The waiters a flush satisfied (or failed), to notify once `output` is released.
+    private struct Flushed {
+        var waiters: [Waiter] = []
+        var result: Result<Void, JournalError> = .success(())
+
+        func notifyAll() {
+            for waiter in waiters { waiter.notify(result) }
+        }
+    }
+
+    /// Writes everything queued to the segment and, if anyone waits (or `mustSync`, or the last sync
+    /// is `syncAfter` old), syncs it. Runs with `output` held, on whichever thread holds it.
+    private func flush(_ output: inout Output, mustSync: Bool, syncAfter interval: DispatchTimeInterval)
+        -> (Flushed, closing: Bool)
+    {
+        var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
+        let (upTo, closing, awaited) = state.withLock { state -> (UInt64, Bool, Bool) in
+            swap(&output.batch, &state.buffer)
+            rollover = state.rollover
+            state.rollover = nil
+            state.isWakeupPending = false
+            state.isSyncRequested = false
+            return (state.appended, state.isClosing, !state.waiters.isEmpty)
+        }
+        var flushed = Flushed()
+        do {
+            if let rollover {
+                try output.segment.write(Array(output.batch[..<rollover.afterBytes]))
+                let sealed = try sealSegment(&output)
+                try output.segment.write(Array(output.batch[rollover.afterBytes...]))
+                rollover.reply(sealed)
+            } else if !output.batch.isEmpty {
+                try output.segment.write(output.batch)
+            }
+            output.written = upTo
+            if options.durability == .buffered {
+                output.synced = output.written
+            } else if output.synced < output.written,
+                mustSync || awaited || closing || DispatchTime.now() >= output.lastSync + interval
+            {
+                try output.segment.sync()
+                output.synced = output.written
+                output.lastSync = DispatchTime.now()
+            }
+            if output.segment.size >= options.segmentSize {
+                _ = try sealSegment(&output)  // syncs what it seals
+                output.synced = output.written
+                compactIfDue(&output)
+            }
+        } catch {
+            let failure = error as? JournalError ?? .io(operation: "write", path: output.segment.path, errno: EIO)
+            flushed.result = .failure(failure)
+            flushed.waiters = state.withLock { state in
+                state.failure = failure
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+        }
+        output.batch.removeAll(keepingCapacity: true)
+        if case .success = flushed.result {
+            flushed.waiters = state.withLock { [synced = output.synced] state -> [Waiter] in
+                guard state.failure == nil else { return [] }
+                state.durable = synced
+                guard !state.waiters.isEmpty else { return [] }
+                let done = state.waiters.filter { $0.position <= synced }
+                state.waiters.removeAll { $0.position <= synced }
+                return done
+            }
+        }
+        return (flushed, closing)
+    }
+
     /// The longest an appended record waits for a sync when nobody asks for one.
     static let syncIntervalMilliseconds = 5
+    private static let syncInterval = DispatchTimeInterval.milliseconds(syncIntervalMilliseconds)
 
     /// Syncs and closes the current segment and starts the next; returns the sealed segment's number.
-    private func sealSegment() throws -> Int {
-        try segment.sync()
-        segment.close()
-        let sealed = segmentNumber
-        segmentNumber += 1
-        sealedSegments += 1
-        segment = try AppendFile.create(directory.url(.segment, segmentNumber))
+    private func sealSegment(_ output: inout Output) throws -> Int {
+        try output.segment.sync()
+        output.segment.close()
+        let sealed = output.segmentNumber
+        output.segmentNumber += 1
+        output.sealedSegments += 1
+        output.segment = try AppendFile.create(directory.url(.segment, output.segmentNumber))
         directory.syncDirectory()
         return sealed
     }
 
     // MARK: Compaction
 
-    private func compactIfDue() {
-        guard sealedSegments >= options.compactionThreshold else { return }
-        sealedSegments = 0
+    private func compactIfDue(_ output: inout Output) {
+        guard output.sealedSegments >= options.compactionThreshold else { return }
+        output.sealedSegments = 0
         Task.detached(priority: .utility) { [self] in try? await compact() }
     }
 

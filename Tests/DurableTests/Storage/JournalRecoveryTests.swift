@@ -17,7 +17,46 @@ struct SleepMinute: Orchestration {
     }
 }
 
+/// Reads the journal's files as a crash right now would leave them, and counts what the calling
+/// instance's history holds there: (steps scheduled, results recorded).
+struct SnapshotJournal: Activity {
+    let directory: TemporaryDirectory
+
+    func run(_ step: Int, context: ActivityContext) async throws -> [Int] {
+        let copy = try directory.copy()
+        let journal = try FileJournal(directory: copy.path)
+        defer { journal.close() }
+        let history = journal.history(of: context.instanceId) ?? []
+        let scheduled = history.filter { if case .taskScheduled = $0.kind { true } else { false } }.count
+        let completed = history.filter { if case .taskCompleted = $0.kind { true } else { false } }.count
+        return [step, scheduled, completed]
+    }
+}
+
+struct SnapshotSteps: Orchestration {
+    func run(_ steps: Int, context: OrchestrationContext) async throws -> [[Int]] {
+        var seen: [[Int]] = []
+        for step in 1...steps { seen.append(try await context.call(SnapshotJournal.self, step)) }
+        return seen
+    }
+}
+
 @Suite struct JournalRecoveryTests {
+    @Test func strictDurabilityPutsEveryStepAndTheResultBeforeItOnDiskBeforeItsActivityRuns() async throws {
+        let directory = TemporaryDirectory()
+        let runtime = try await DurableRuntime(
+            storage: .directory(directory.path, options: .init(durability: .strict))
+        ) {
+            SnapshotSteps.self
+            SnapshotJournal(directory: directory)
+        }
+        defer { runtime.shutdown() }
+        let id = try await runtime.client.start(SnapshotSteps.self, input: 4)
+        let seen = try await runtime.client.result(of: id, as: SnapshotSteps.self, timeout: .seconds(10))
+        // Step n finds its own TaskScheduled and the n - 1 results before it in the files.
+        #expect(seen == (1...4).map { [$0, $0, $0 - 1] })
+    }
+
     @Test func anActivityScheduledButNotCompletedRunsAgainAfterARestart() async throws {
         let directory = TemporaryDirectory()
         let started = Gate()

@@ -11,7 +11,7 @@ final class Engine: InstanceHost {
     let store: any HistoryStore
     let timers: TimerService
     private let pool: ActivityWorkerPool
-    let table = Mutex(InstanceTable())
+    let table = Lock(InstanceTable())
 
     init(registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration) {
         self.registry = registry

@@ -39,7 +39,7 @@ final class ActivityWorkerPool: Sendable {
         var waiting: Int { queue.count - head }
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let limit: Int
     private let registry: Registry
     private let spawn: AsyncStream<Void>.Continuation

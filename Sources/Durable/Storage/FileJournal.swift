@@ -97,7 +97,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     }
 
     private let directory: JournalDirectory
-    private let state: Mutex<State>
+    private let state: Lock<State>
     private let output: Mutex<Output>
     private let wakeup = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
@@ -121,7 +121,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         do {
             scan = try JournalScanner(directory: directory, repairCorruption: options.repairCorruption).scan()
             recoveryReport = scan.report
-            state = Mutex(State(histories: scan.histories))
+            state = Lock(State(histories: scan.histories))
             let directory = self.directory
             let current: Int
             let segment: AppendFile

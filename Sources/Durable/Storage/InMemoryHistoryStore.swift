@@ -10,11 +10,11 @@ public final class InMemoryHistoryStore: HistoryStore {
         var appended: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     /// Creates a store, optionally holding histories already.
     public init(histories: [String: [HistoryEvent]] = [:]) {
-        state = Mutex(State(histories: histories))
+        state = Lock(State(histories: histories))
     }
 
     public func append(_ event: HistoryEvent, to instanceId: String) -> JournalPosition {

@@ -150,7 +150,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     public var dispatchWaitsForDurability: Bool { options.durability == .strict }
 
     public func append(_ event: HistoryEvent, to instanceId: String) throws -> JournalPosition {
-        try write(.append(instanceId: instanceId, event: event)) { $0[instanceId, default: []].append(event) }
+        try write(.append(instanceId: instanceId, event: event)) { $0[instanceId, default: .withRoomForAFewSteps].append(event) }
     }
 
     public func replaceHistory(of instanceId: String, with events: [HistoryEvent]) throws -> JournalPosition {

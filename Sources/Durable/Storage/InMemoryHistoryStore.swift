@@ -19,7 +19,7 @@ public final class InMemoryHistoryStore: HistoryStore {
 
     public func append(_ event: HistoryEvent, to instanceId: String) -> JournalPosition {
         state.withLock { state in
-            state.histories[instanceId, default: []].append(event)
+            state.histories[instanceId, default: .withRoomForAFewSteps].append(event)
             state.appended += 1
             return JournalPosition(state.appended)
         }

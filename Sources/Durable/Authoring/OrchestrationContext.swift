@@ -7,6 +7,9 @@ import Foundation
 /// Use it from the orchestration's own task, its `async let`s and its task-group children; a
 /// `Task.detached` escapes the instance's executor and fails the instance with
 /// ``DurableError/escapedExecutor(instanceId:operation:)``.
+///
+/// Its `async` methods are `nonisolated(nonsending)`: they run where the caller runs — the
+/// instance's executor — instead of checking for a hop to the generic executor at every call.
 public final class OrchestrationContext: Sendable {
     let instance: OrchestrationInstance
 
@@ -25,12 +28,12 @@ public final class OrchestrationContext: Sendable {
     /// - Parameter retry: Retries failures with durable waits in between; `nil` tries once.
     /// - Throws: ``ActivityFailure`` if the (last) attempt threw.
     @discardableResult
-    public func call<A: Activity>(_ activity: A.Type, _ input: A.Input, retry: RetryPolicy? = nil) async throws
+    nonisolated(nonsending) public func call<A: Activity>(_ activity: A.Type, _ input: A.Input, retry: RetryPolicy? = nil) async throws
         -> A.Output
     {
         let payload = try Payload(encoding: input)
         let name = A.name
-        @Sendable func attempt(_ number: Int) async throws -> Payload {
+        @Sendable nonisolated(nonsending) func attempt(_ number: Int) async throws -> Payload {
             try await instance.issue(
                 { _ in .activity(name: name, input: payload, attempt: number) }, operation: "call(\(name))")
         }
@@ -47,13 +50,13 @@ public final class OrchestrationContext: Sendable {
     ///   - retry: Retries failures with durable waits in between; `nil` tries once.
     /// - Throws: ``SubOrchestrationFailure`` if the child failed.
     @discardableResult
-    public func callSubOrchestration<O: Orchestration>(
+    nonisolated(nonsending) public func callSubOrchestration<O: Orchestration>(
         _ orchestration: O.Type, _ input: O.Input, instanceId: String? = nil, retry: RetryPolicy? = nil
     ) async throws -> O.Output {
         let payload = try Payload(encoding: input)
         let parentId = self.instanceId
         let name = O.name
-        @Sendable func attempt(_ number: Int) async throws -> Payload {
+        @Sendable nonisolated(nonsending) func attempt(_ number: Int) async throws -> Payload {
             try await instance.issue(
                 { sequence in
                     let childId = instanceId.map { number == 1 ? $0 : "\($0)#\(number)" } ?? "\(parentId):\(sequence)"
@@ -64,7 +67,7 @@ public final class OrchestrationContext: Sendable {
         return try result.decode(O.Output.self)
     }
 
-    private func retrying(_ policy: RetryPolicy, _ attempt: @Sendable (Int) async throws -> Payload) async throws
+    nonisolated(nonsending) private func retrying(_ policy: RetryPolicy, _ attempt: @Sendable (Int) async throws -> Payload) async throws
         -> Payload
     {
         let firstAttemptAt = now
@@ -94,12 +97,12 @@ public final class OrchestrationContext: Sendable {
     /// starting it over. Use it instead of `Task.sleep`.
     ///
     /// - Throws: `CancellationError` if the waiting task is cancelled (the timer is then dropped).
-    public func sleep(for duration: Duration) async throws {
+    nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
         try await sleep(until: now.addingTimeInterval(duration.timeInterval))
     }
 
     /// Waits on a durable timer until `deadline`.
-    public func sleep(until deadline: Date) async throws {
+    nonisolated(nonsending) public func sleep(until deadline: Date) async throws {
         _ = try await instance.issue({ _ in .timer(fireAt: deadline) }, operation: "sleep")
     }
 
@@ -111,7 +114,7 @@ public final class OrchestrationContext: Sendable {
     ///
     /// - Parameter timeout: How long to wait, on a durable timer; `nil` waits forever.
     /// - Throws: ``EventTimeout`` when the timeout passes first.
-    public func waitForEvent<Value: Decodable & Sendable>(
+    nonisolated(nonsending) public func waitForEvent<Value: Decodable & Sendable>(
         _ name: String, as type: Value.Type = Value.self, timeout: Duration? = nil
     ) async throws -> Value {
         let instance = self.instance
@@ -134,7 +137,7 @@ public final class OrchestrationContext: Sendable {
     /// Sends an event to another instance. Recorded in history, so it is sent once, not on every replay.
     ///
     /// If the target does not exist or has finished, the event is dropped.
-    public func sendEvent(to instanceId: String, name: String, payload: some Codable & Sendable) async throws {
+    nonisolated(nonsending) public func sendEvent(to instanceId: String, name: String, payload: some Codable & Sendable) async throws {
         let input = try Payload(encoding: payload)
         _ = try await instance.issue(
             { _ in .sendEvent(instanceId: instanceId, name: name, input: input) }, operation: "sendEvent(\(name))")

@@ -29,6 +29,17 @@ actor OrchestrationInstance {
         let continuation: UnsafeContinuation<Payload, any Error>
     }
 
+    /// The task running `run`, while it runs. Nothing holds that task, so nothing can cancel it,
+    /// and its waits skip the cancellation handler (registering one was a measurable part of
+    /// every step). Written by that task before the code starts and after it returns; read on
+    /// the executor only.
+    private nonisolated(unsafe) var rootTask: UnsafeCurrentTask?
+
+    private nonisolated var isRunningOnRootTask: Bool {
+        guard let rootTask else { return false }
+        return withUnsafeCurrentTask { $0 == rootTask }
+    }
+
     private let log: ReplayLog
     /// The next history event to replay, an index into `log.results`.
     private var replayCursor = 0
@@ -81,12 +92,14 @@ actor OrchestrationInstance {
         let input = self.input
         executor.starting(replaying: !log.results.isEmpty) {
             Task(executorPreference: executor.taskLane) {
+                withUnsafeCurrentTask { self.rootTask = $0 }
                 let result: Result<Payload, any Error>
                 do {
                     result = .success(try await orchestration.run(input, context))
                 } catch {
                     result = .failure(error)
                 }
+                self.rootTask = nil
                 self.withIsolation(operation: "return") { $0.finish(result) }
             }
         }
@@ -113,20 +126,24 @@ actor OrchestrationInstance {
     /// Issues a command and suspends until its result is in history. Cancelling the awaiting task
     /// abandons the command: it throws `CancellationError`, and a timer will not fire.
     /// `operation` names the call in an error message; it is built only if needed.
-    nonisolated func issue(_ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String) async throws -> Payload {
+    nonisolated(nonsending) func issue(_ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String) async throws -> Payload {
+        func schedule(_ ticket: WaitTicket?, _ continuation: UnsafeContinuation<Payload, any Error>) {
+            let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, ticket) }
+            if issued == nil { continuation.resume(throwing: escaped(operation())) }
+        }
+        if isRunningOnRootTask {
+            return try await withUnsafeThrowingContinuation { schedule(nil, $0) }
+        }
         let ticket = WaitTicket()
         return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { continuation in
-                let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, ticket) }
-                if issued == nil { continuation.resume(throwing: escaped(operation())) }
-            }
+            try await withUnsafeThrowingContinuation { schedule(ticket, $0) }
         } onCancel: {
             requestCancel(.command(ticket.id))
         }
     }
 
     /// Suspends until an event named `name` is delivered; takes a buffered one at once.
-    nonisolated func waitForEvent(named name: String) async throws -> Payload {
+    nonisolated(nonsending) func waitForEvent(named name: String) async throws -> Payload {
         let ticket = WaitTicket()
         func operation() -> String { "waitForEvent(\(name))" }
         return try await withTaskCancellationHandler {
@@ -190,12 +207,12 @@ actor OrchestrationInstance {
     }
 
     private func schedule(
-        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket
+        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket?
     ) {
         guard accepts(continuation) else { return }
         let sequence = nextSequence
         nextSequence += 1
-        ticket.id = sequence
+        ticket?.id = sequence
         let command = makeCommand(sequence)
         host.issued(command, sequence: sequence, from: self)
         if let recorded = log.command(at: sequence) {

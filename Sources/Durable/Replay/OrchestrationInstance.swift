@@ -33,11 +33,16 @@ actor OrchestrationInstance {
     /// and its waits skip the cancellation handler (registering one was a measurable part of
     /// every step). Written by that task before the code starts and after it returns; read on
     /// the executor only.
-    private nonisolated(unsafe) var rootTask: UnsafeCurrentTask?
+    private nonisolated(unsafe) var rootTask: UInt = 0
+
+    /// The current task's address (0 outside a task): comparing addresses is all this needs,
+    /// and `UnsafeCurrentTask`'s own `==` went through generic code on every wait.
+    private static var currentTaskAddress: UInt {
+        withUnsafeCurrentTask { unsafeBitCast($0, to: UInt.self) }
+    }
 
     private nonisolated var isRunningOnRootTask: Bool {
-        guard let rootTask else { return false }
-        return withUnsafeCurrentTask { $0 == rootTask }
+        rootTask != 0 && rootTask == Self.currentTaskAddress
     }
 
     private let log: ReplayLog
@@ -92,14 +97,14 @@ actor OrchestrationInstance {
         let input = self.input
         executor.starting(replaying: !log.results.isEmpty) {
             Task(executorPreference: executor.taskLane) {
-                withUnsafeCurrentTask { self.rootTask = $0 }
+                self.rootTask = Self.currentTaskAddress
                 let result: Result<Payload, any Error>
                 do {
                     result = .success(try await orchestration.run(input, context))
                 } catch {
                     result = .failure(error)
                 }
-                self.rootTask = nil
+                self.rootTask = 0
                 self.withIsolation(operation: "return") { $0.finish(result) }
             }
         }

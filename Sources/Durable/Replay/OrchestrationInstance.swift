@@ -29,22 +29,6 @@ actor OrchestrationInstance {
         let continuation: UnsafeContinuation<Payload, any Error>
     }
 
-    /// The task running `run`, while it runs. Nothing holds that task, so nothing can cancel it,
-    /// and its waits skip the cancellation handler (registering one was a measurable part of
-    /// every step). Written by that task before the code starts and after it returns; read on
-    /// the executor only.
-    private nonisolated(unsafe) var rootTask: UInt = 0
-
-    /// The current task's address (0 outside a task): comparing addresses is all this needs,
-    /// and `UnsafeCurrentTask`'s own `==` went through generic code on every wait.
-    private static var currentTaskAddress: UInt {
-        withUnsafeCurrentTask { unsafeBitCast($0, to: UInt.self) }
-    }
-
-    private nonisolated var isRunningOnRootTask: Bool {
-        rootTask != 0 && rootTask == Self.currentTaskAddress
-    }
-
     private let log: ReplayLog
     /// The next history event to replay, an index into `log.results`.
     private var replayCursor = 0
@@ -97,14 +81,12 @@ actor OrchestrationInstance {
         let input = self.input
         executor.starting(replaying: !log.results.isEmpty) {
             Task(executorPreference: executor.taskLane) {
-                self.rootTask = Self.currentTaskAddress
                 let result: Result<Payload, any Error>
                 do {
                     result = .success(try await orchestration.run(input, context))
                 } catch {
                     result = .failure(error)
                 }
-                self.rootTask = 0
                 self.withIsolation(operation: "return") { $0.finish(result) }
             }
         }
@@ -132,16 +114,12 @@ actor OrchestrationInstance {
     /// abandons the command: it throws `CancellationError`, and a timer will not fire.
     /// `operation` names the call in an error message; it is built only if needed.
     nonisolated(nonsending) func issue(_ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String) async throws -> Payload {
-        func schedule(_ ticket: WaitTicket?, _ continuation: UnsafeContinuation<Payload, any Error>) {
-            let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, ticket) }
-            if issued == nil { continuation.resume(throwing: escaped(operation())) }
-        }
-        if isRunningOnRootTask {
-            return try await withUnsafeThrowingContinuation { schedule(nil, $0) }
-        }
         let ticket = WaitTicket()
         return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { schedule(ticket, $0) }
+            try await withUnsafeThrowingContinuation { continuation in
+                let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, ticket) }
+                if issued == nil { continuation.resume(throwing: escaped(operation())) }
+            }
         } onCancel: {
             requestCancel(.command(ticket.id))
         }
@@ -212,12 +190,12 @@ actor OrchestrationInstance {
     }
 
     private func schedule(
-        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket?
+        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket
     ) {
         guard accepts(continuation) else { return }
         let sequence = nextSequence
         nextSequence += 1
-        ticket?.id = sequence
+        ticket.id = sequence
         let command = makeCommand(sequence)
         host.issued(command, sequence: sequence, from: self)
         if let recorded = log.command(at: sequence) {

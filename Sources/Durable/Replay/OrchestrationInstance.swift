@@ -29,6 +29,18 @@ actor OrchestrationInstance {
         let continuation: UnsafeContinuation<Payload, any Error>
     }
 
+    /// The address of the task running `run`, while it runs (0 otherwise). Written by that task
+    /// before the code starts and after it returns; read on the executor only.
+    private nonisolated(unsafe) var rootTask: UInt = 0
+
+    private static var currentTaskAddress: UInt {
+        withUnsafeCurrentTask { unsafeBitCast($0, to: UInt.self) }
+    }
+
+    private nonisolated var isRunningOnRootTask: Bool {
+        rootTask != 0 && rootTask == Self.currentTaskAddress
+    }
+
     private let log: ReplayLog
     /// The next history event to replay, an index into `log.results`.
     private var replayCursor = 0
@@ -81,12 +93,14 @@ actor OrchestrationInstance {
         let input = self.input
         executor.starting(replaying: !log.results.isEmpty) {
             Task(executorPreference: executor.taskLane) {
+                self.rootTask = Self.currentTaskAddress
                 let result: Result<Payload, any Error>
                 do {
                     result = .success(try await orchestration.run(input, context))
                 } catch {
                     result = .failure(error)
                 }
+                self.rootTask = 0
                 self.withIsolation(operation: "return") { $0.finish(result) }
             }
         }
@@ -123,6 +137,7 @@ actor OrchestrationInstance {
     /// abandons the command: it throws `CancellationError`, and a timer will not fire.
     /// `operation` names the call in an error message; it is built only if needed.
     nonisolated(nonsending) func issue(_ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String) async throws -> Payload {
+        if isRunningOnRootTask { return try await issueOnRootTask(command, operation: operation()) }
         let ticket = WaitTicket()
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
@@ -131,6 +146,19 @@ actor OrchestrationInstance {
             }
         } onCancel: {
             requestCancel(.command(ticket.id))
+        }
+    }
+
+    /// `issue` for the task running `run`: nothing can cancel that task (nothing holds it), so no
+    /// cancellation handler and no ticket. A function of its own so `issue`'s async frame stays as
+    /// small as before: every task-group child pays for that frame, and a bigger one cost B2 ~40 %.
+    @inline(never)
+    private nonisolated(nonsending) func issueOnRootTask(
+        _ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String
+    ) async throws -> Payload {
+        try await withUnsafeThrowingContinuation { continuation in
+            let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, nil) }
+            if issued == nil { continuation.resume(throwing: escaped(operation())) }
         }
     }
 
@@ -199,12 +227,12 @@ actor OrchestrationInstance {
     }
 
     private func schedule(
-        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket
+        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket?
     ) {
         guard accepts(continuation) else { return }
         let sequence = nextSequence
         nextSequence += 1
-        ticket.id = sequence
+        ticket?.id = sequence
         let command = makeCommand(sequence)
         host.issued(command, sequence: sequence, from: self)
         if let recorded = log.command(at: sequence) {

@@ -216,10 +216,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 batch.removeAll(keepingCapacity: true)
             case .replay:
                 // History events are read straight from the instance's log, not through the mailbox.
-                let more = instance?.isolated { $0.replayNext() } ?? false
+                let more = instance?.assumeIsolatedUnchecked { $0.replayNext() } ?? false
                 if !more { state.withLock { $0.isReplaying = false } }
             case .message(let message):
-                instance?.isolated { $0.handle(message) }
+                instance?.assumeIsolatedUnchecked { $0.handle(message) }
             case .idle(let actions):
                 for action in actions { action() }
                 return

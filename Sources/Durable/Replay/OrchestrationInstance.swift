@@ -117,13 +117,13 @@ actor OrchestrationInstance {
             executor.post(.fail(FailureDetails(escaped(operation()))))
             return nil
         }
-        return isolated(body)
+        return assumeIsolatedUnchecked(body)
     }
 
     /// Runs `body` isolated to the instance, for callers that know they are on its draining thread
     /// (`withIsolation` checks; a drain is that thread). `assumeIsolated` would ask the runtime to
     /// check again, which was a measurable part of every replayed step.
-    nonisolated func isolated<T>(_ body: (isolated OrchestrationInstance) -> T) -> T {
+    nonisolated func assumeIsolatedUnchecked<T>(_ body: (isolated OrchestrationInstance) -> T) -> T {
         withoutActuallyEscaping(body) { body in
             unsafeBitCast(body, to: ((OrchestrationInstance) -> T).self)(self)
         }
@@ -179,7 +179,7 @@ actor OrchestrationInstance {
     private nonisolated func requestCancel(_ target: CancelTarget) {
         // Cancellation comes from the code (a task group's cancelAll, a finished race), so on the executor.
         if executor.isCurrentThreadDraining {
-            isolated { $0.cancel(target) }
+            assumeIsolatedUnchecked { $0.cancel(target) }
         } else {
             executor.post(.cancel(target))
         }

@@ -51,7 +51,7 @@ struct InstanceTable {
 
     func removeAllWaiters() -> [StatusWaiter] {
         var all: [StatusWaiter] = []
-        for record in records.values {
+        for record in records.values where !record.waiters.isEmpty {
             all += record.waiters
             record.waiters = []
         }

@@ -194,7 +194,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             enum Led { case ready(Result<Void, JournalError>), flushed(Flushed) }
             let led = output.withLock { output -> Led in
                 if let ready = enqueue(waiter) { return .ready(ready) }
-                return .flushed(flush(&output, mustSync: true, syncAfter: Self.syncInterval).0)
+                return .flushed(flush(&output, mustSync: true))
             }
             switch led {
             case .ready(let ready): return body(ready.mapError { $0 })
@@ -290,14 +290,14 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
                 let deadline = DispatchTime.now() + interval
                 while state.withLock({ !$0.isSyncRequested && !$0.isClosing }), wakeup.wait(timeout: deadline) == .success {}
             }
-            let (done, closing) = output.withLock { output in
-                let flushed = flush(&output, mustSync: false, syncAfter: interval)
+            let done = output.withLock { output in
+                let flushed = flush(&output, mustSync: false)
                 unsynced = output.synced < output.written && options.durability != .buffered
                 lastSync = output.lastSync
                 return flushed
             }
             done.notifyAll()
-            if closing {
+            if done.isClosing {
                 stopped.signal()
                 return
             }
@@ -308,6 +308,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     private struct Flushed {
         var waiters: [Waiter] = []
         var result: Result<Void, JournalError> = .success(())
+        /// The journal is closing: the writer's last flush.
+        var isClosing = false
 
         func notifyAll() {
             for waiter in waiters { waiter.notify(result) }
@@ -315,10 +317,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     }
 
     /// Writes everything queued to the segment and, if anyone waits (or `mustSync`, or the last sync
-    /// is `syncAfter` old), syncs it. Runs with `output` held, on whichever thread holds it.
-    private func flush(_ output: inout Output, mustSync: Bool, syncAfter interval: DispatchTimeInterval)
-        -> (Flushed, closing: Bool)
-    {
+    /// is one sync interval old), syncs it. Runs with `output` held, on whichever thread holds it.
+    private func flush(_ output: inout Output, mustSync: Bool) -> Flushed {
         var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
         let (upTo, closing, awaited) = state.withLock { state -> (UInt64, Bool, Bool) in
             swap(&output.batch, &state.buffer)
@@ -328,7 +328,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             state.isSyncRequested = false
             return (state.appended, state.isClosing, !state.waiters.isEmpty)
         }
-        var flushed = Flushed()
+        var flushed = Flushed(isClosing: closing)
         do {
             if let rollover {
                 try output.segment.write(Array(output.batch[..<rollover.afterBytes]))
@@ -342,7 +342,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             if options.durability == .buffered {
                 output.synced = output.written
             } else if output.synced < output.written,
-                mustSync || awaited || closing || DispatchTime.now() >= output.lastSync + interval
+                mustSync || awaited || closing || DispatchTime.now() >= output.lastSync + Self.syncInterval
             {
                 try output.segment.sync()
                 output.synced = output.written
@@ -373,7 +373,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
                 return done
             }
         }
-        return (flushed, closing)
+        return flushed
     }
 
     /// The longest an appended record waits for a sync when nobody asks for one.

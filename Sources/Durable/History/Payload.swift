@@ -99,16 +99,22 @@ enum ScalarJSON {
     }
 
     private static func encodeInt(_ value: Int) -> Data {
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
-        var magnitude = value.magnitude
-        repeat {
-            digits.append(UInt8(truncatingIfNeeded: magnitude % 10) + 0x30)
-            magnitude /= 10
-        } while magnitude > 0
-        if value < 0 { digits.append(0x2D) }
-        digits.reverse()
-        return Data(digits)
+        // Digits go into stack memory, right to left; a Data this short is stored inline, so an
+        // integer payload allocates nothing.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var start = buffer.count
+            var magnitude = value.magnitude
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                buffer[start] = 0x2D
+            }
+            return Data(UnsafeBufferPointer(rebasing: buffer[start...]))
+        }
     }
 
     /// A JSON integer that fits in `Int`, or `nil` (fractions, exponents, overflow: left to the decoder).

@@ -44,6 +44,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private let state = Mutex(State())
+    /// Where drains run. Kept: `DispatchQueue.global()` allocates a new wrapper on every call.
+    private static let workers = DispatchQueue.global()
     /// The `TaskExecutor` entrance: the preference of the orchestration's task.
     let taskLane = TaskLane()
     private let drainingThread = Atomic<UInt>(0)
@@ -170,7 +172,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func scheduleDrain() {
-        DispatchQueue.global().async { self.runDrain() }
+        Self.workers.async { self.runDrain() }
     }
 
     /// Runs jobs and messages until there are none left. With `.manual` scheduling, the caller drives.
@@ -219,10 +221,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 batch.removeAll(keepingCapacity: true)
             case .replay:
                 // History events are read straight from the instance's log, not through the mailbox.
-                let more = instance?.assumeIsolatedUnchecked { $0.replayNext() } ?? false
+                let more = instance.map { OrchestrationInstance.Unchecked.replayNext($0, ()) } ?? false
                 if !more { state.withLock { $0.isReplaying = false } }
             case .message(let message):
-                instance?.assumeIsolatedUnchecked { $0.handle(message) }
+                if let instance { OrchestrationInstance.Unchecked.handle(instance, message) }
             case .idle(let actions):
                 for action in actions { action() }
                 return

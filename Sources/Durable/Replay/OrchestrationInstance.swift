@@ -101,31 +101,60 @@ actor OrchestrationInstance {
                     result = .failure(error)
                 }
                 self.rootTask = 0
-                self.withIsolation(operation: "return") { $0.finish(result) }
+                if self.isOnExecutor(operation: "return") { Unchecked.finish(self, result) }
             }
         }
     }
 
     // MARK: Entry points for the orchestration's code (nonisolated, checked to be on the executor)
 
+    /// Whether the caller is on the instance's executor. If not, the code escaped the executor:
+    /// the instance fails with a clear error, and the caller must not touch the instance.
+    nonisolated func isOnExecutor(operation: @autoclosure () -> String) -> Bool {
+        guard executor.isCurrentThreadDraining else {
+            executor.post(.fail(FailureDetails(escaped(operation()))))
+            return false
+        }
+        return true
+    }
+
     /// Runs `body` isolated to the instance if the caller is on its executor. Otherwise the code
     /// escaped the executor: the instance fails with a clear error and `body` does not run.
     nonisolated func withIsolation<T: Sendable>(
         operation: @autoclosure () -> String, _ body: (isolated OrchestrationInstance) -> T
     ) -> T? {
-        guard executor.isCurrentThreadDraining else {
-            executor.post(.fail(FailureDetails(escaped(operation()))))
-            return nil
-        }
+        guard isOnExecutor(operation: operation()) else { return nil }
         return assumeIsolatedUnchecked(body)
     }
 
     /// Runs `body` isolated to the instance, for callers that know they are on its draining thread
-    /// (`withIsolation` checks; a drain is that thread). `assumeIsolated` would ask the runtime to
-    /// check again, which was a measurable part of every replayed step.
-    nonisolated func assumeIsolatedUnchecked<T>(_ body: (isolated OrchestrationInstance) -> T) -> T {
+    /// (`isOnExecutor` checks; a drain is that thread). `assumeIsolated` would ask the runtime to
+    /// check again, which was a measurable part of every replayed step. Casting `body` allocates
+    /// two closure contexts per call, so every-step paths use ``Unchecked`` instead.
+    private nonisolated func assumeIsolatedUnchecked<T>(_ body: (isolated OrchestrationInstance) -> T) -> T {
         withoutActuallyEscaping(body) { body in
             unsafeBitCast(body, to: ((OrchestrationInstance) -> T).self)(self)
+        }
+    }
+
+    /// The instance's every-step isolated functions, callable from the thread draining it without
+    /// a runtime check (the caller has checked, as for ``assumeIsolatedUnchecked(_:)``). Each is
+    /// cast from `isolated` once, here, instead of on every call.
+    enum Unchecked {
+        static let handle = unchecked { (instance, message: InstanceMessage) in instance.handle(message) }
+        static let replayNext = unchecked { (instance, _: Void) in instance.replayNext() }
+        static let finish = unchecked { (instance, result: Result<Payload, any Error>) in instance.finish(result) }
+        static let currentTime = unchecked { (instance, _: Void) in instance.currentTime }
+        static let cancel = unchecked { (instance, target: CancelTarget) in instance.cancel(target) }
+        static let schedule = unsafeBitCast(
+            { $0.schedule($1, $2, $3) } as @Sendable (isolated OrchestrationInstance, (Int) -> Command, Continuation, WaitTicket?) -> Void,
+            to: (@Sendable (OrchestrationInstance, (Int) -> Command, Continuation, WaitTicket?) -> Void).self)
+        typealias Continuation = UnsafeContinuation<Payload, any Error>
+
+        private static func unchecked<A, T>(
+            _ body: @escaping @Sendable (isolated OrchestrationInstance, A) -> T
+        ) -> @Sendable (OrchestrationInstance, A) -> T {
+            unsafeBitCast(body, to: (@Sendable (OrchestrationInstance, A) -> T).self)
         }
     }
 
@@ -141,8 +170,8 @@ actor OrchestrationInstance {
         let ticket = WaitTicket()
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
-                let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, ticket) }
-                if issued == nil { continuation.resume(throwing: escaped(operation())) }
+                guard isOnExecutor(operation: operation()) else { return continuation.resume(throwing: escaped(operation())) }
+                Unchecked.schedule(self, command, continuation, ticket)
             }
         } onCancel: {
             requestCancel(.command(ticket.id))
@@ -157,8 +186,8 @@ actor OrchestrationInstance {
         _ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String
     ) async throws -> Payload {
         try await withUnsafeThrowingContinuation { continuation in
-            let issued: Void? = withIsolation(operation: operation()) { $0.schedule(command, continuation, nil) }
-            if issued == nil { continuation.resume(throwing: escaped(operation())) }
+            guard isOnExecutor(operation: operation()) else { return continuation.resume(throwing: escaped(operation())) }
+            Unchecked.schedule(self, command, continuation, nil)
         }
     }
 
@@ -179,7 +208,7 @@ actor OrchestrationInstance {
     private nonisolated func requestCancel(_ target: CancelTarget) {
         // Cancellation comes from the code (a task group's cancelAll, a finished race), so on the executor.
         if executor.isCurrentThreadDraining {
-            assumeIsolatedUnchecked { $0.cancel(target) }
+            Unchecked.cancel(self, target)
         } else {
             executor.post(.cancel(target))
         }

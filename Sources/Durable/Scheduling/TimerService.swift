@@ -74,9 +74,16 @@ private final class TimerHeap: @unchecked Sendable {
         let key: TimerService.TimerKey
     }
 
+    /// An armed timer's callback. A struct, not a bare closure or a tuple: a closure stored as a
+    /// generic container's element is re-abstracted, which allocates on the way in and out.
+    private struct Callback {
+        let order: UInt64
+        let fire: @Sendable () -> Void
+    }
+
     private let condition = NSCondition()
     private var entries: [Entry] = []
-    private var callbacks: [TimerService.TimerKey: (order: UInt64, fire: @Sendable () -> Void)] = [:]
+    private var callbacks: [TimerService.TimerKey: Callback] = [:]
     private var nextOrder: UInt64 = 0
     private var isStopped = false
     private var thread: Thread?
@@ -88,7 +95,7 @@ private final class TimerHeap: @unchecked Sendable {
         defer { condition.unlock() }
         guard !isStopped else { return }
         nextOrder += 1
-        callbacks[key] = (nextOrder, fire)
+        callbacks[key] = Callback(order: nextOrder, fire: fire)
         push(Entry(deadline: deadline, order: nextOrder, key: key))
         if thread == nil {
             let thread = Thread { [self] in run() }
@@ -115,7 +122,7 @@ private final class TimerHeap: @unchecked Sendable {
     }
 
     private func run() {
-        var due: [@Sendable () -> Void] = []
+        var due: [Callback] = []
         condition.lock()
         while !isStopped {
             guard let first = entries.first else {
@@ -134,7 +141,7 @@ private final class TimerHeap: @unchecked Sendable {
                 popFirst()
                 if let callback = callbacks[entry.key], callback.order == entry.order {
                     callbacks.removeValue(forKey: entry.key)
-                    due.append(callback.fire)
+                    due.append(callback)
                 }
             }
             condition.unlock()
@@ -147,12 +154,12 @@ private final class TimerHeap: @unchecked Sendable {
 
     /// Runs callbacks on Dispatch workers in batches, so many timers due at once (and the
     /// orchestration steps they resume) use every core while this thread goes back to waiting.
-    private func fireAll(_ due: [@Sendable () -> Void]) {
+    private func fireAll(_ due: [Callback]) {
         let batch = 64
         for start in stride(from: 0, to: due.count, by: batch) {
-            let slice = Array(due[start..<min(start + batch, due.count)])
+            let slice = due[start..<min(start + batch, due.count)]
             workers.async {
-                for fire in slice { fire() }
+                for callback in slice { callback.fire() }
             }
         }
     }

@@ -252,6 +252,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         -> JournalPosition
     {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)  // most records fit: one allocation to frame one
         record.frame(into: &bytes)
         let (position, wake) = try state.withLock { state -> (UInt64, Bool) in
             if let failure = state.failure { throw failure }

@@ -15,9 +15,14 @@ enum JournalRecord: Equatable {
     /// Larger records are taken for garbage: no event comes near it.
     static let maximumLength = 256 << 20
 
-    /// The record, framed, appended to `buffer`.
+    /// The record, framed, appended to `buffer`: written in place, header last, so framing a
+    /// record costs no buffers of its own.
     func frame(into buffer: inout [UInt8]) {
-        var body = BinaryWriter()
+        var body = BinaryWriter(capacity: 0)
+        swap(&body.bytes, &buffer)
+        defer { swap(&body.bytes, &buffer) }
+        let start = body.bytes.count
+        body.bytes.append(contentsOf: repeatElement(0, count: Self.frameHeaderSize))
         switch self {
         case .append(let instanceId, let event):
             body.byte(1)
@@ -32,14 +37,14 @@ enum JournalRecord: Equatable {
             body.byte(3)
             body.string(instanceId)
         }
-        var length = BinaryWriter(capacity: 4)
-        length.uint32(UInt32(body.bytes.count))
-        var header = BinaryWriter(capacity: Self.frameHeaderSize)
-        header.bytes.append(contentsOf: length.bytes)
-        header.uint32(CRC32C.checksum(length.bytes))
-        header.uint32(CRC32C.checksum(body.bytes))
-        buffer.append(contentsOf: header.bytes)
-        buffer.append(contentsOf: body.bytes)
+        body.bytes.withUnsafeMutableBytes { frame in
+            let length = UInt32(frame.count - start - Self.frameHeaderSize)
+            frame.storeBytes(of: length.littleEndian, toByteOffset: start, as: UInt32.self)
+            let lengthChecksum = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: frame[start..<start + 4]))
+            let bodyChecksum = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: frame[(start + Self.frameHeaderSize)...]))
+            frame.storeBytes(of: lengthChecksum.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+            frame.storeBytes(of: bodyChecksum.littleEndian, toByteOffset: start + 8, as: UInt32.self)
+        }
     }
 
     /// Decodes a record body (type and payload) whose checksum has been verified.

@@ -19,11 +19,6 @@ actor OrchestrationInstance {
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    private struct PendingCommand {
-        let command: Command
-        let continuation: UnsafeContinuation<Payload, any Error>
-    }
-
     private struct EventWaiter {
         let id: Int
         let continuation: UnsafeContinuation<Payload, any Error>
@@ -47,7 +42,7 @@ actor OrchestrationInstance {
     private var nextSequence = 0
     private var customStatusCount = 0
     private var uuidCount = 0
-    private var pending: [Int: PendingCommand] = [:]
+    private var pending = PendingCommands()
     private var eventWaiters: [String: [EventWaiter]] = [:]
     private var nextWaiterID = 0
     /// Raised events nobody waited for yet, in arrival order.
@@ -278,7 +273,7 @@ actor OrchestrationInstance {
                 return
             }
             // Keep what history chose (a sub-orchestration's id, a timer's time).
-            pending[sequence] = PendingCommand(command: recorded, continuation: continuation)
+            pending.insert(.init(command: recorded, continuation: continuation), for: sequence)
             if !log.isResolved(sequence) {
                 host.dispatch(recorded, sequence: sequence, from: self, after: nil)  // in flight at a crash: again
             }
@@ -289,7 +284,7 @@ actor OrchestrationInstance {
             continuation.resume(returning: .empty)
         } else {
             let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
-            pending[sequence] = PendingCommand(command: command, continuation: continuation)
+            pending.insert(.init(command: command, continuation: continuation), for: sequence)
             host.dispatch(command, sequence: sequence, from: self, after: position)
         }
     }
@@ -391,7 +386,7 @@ actor OrchestrationInstance {
     private func resolve(
         _ sequence: Int, _ event: HistoryEvent.Kind, _ result: (Command) -> Result<Payload, any Error>?
     ) {
-        guard let waiting = pending.removeValue(forKey: sequence) else {
+        guard let waiting = pending.remove(sequence) else {
             if sequence >= nextSequence {
                 // History holds a result for a command the code has not issued.
                 fail(FailureDetails(NondeterminismError(
@@ -413,7 +408,7 @@ actor OrchestrationInstance {
     private func cancel(_ target: CancelTarget) {
         switch target {
         case .command(let sequence):
-            guard let waiting = pending.removeValue(forKey: sequence) else { return }
+            guard let waiting = pending.remove(sequence) else { return }
             host.abandon(waiting.command, sequence: sequence, from: self)
             waiting.continuation.resume(throwing: CancellationError())
         case .eventWait(let name, let id):
@@ -476,9 +471,7 @@ actor OrchestrationInstance {
 
     /// Unblocks code still waiting, so its task can unwind and release the instance.
     private func resumeStranded(throwing error: DurableError) {
-        let stranded = pending
-        pending.removeAll()
-        for (sequence, waiting) in stranded {
+        for (sequence, waiting) in pending.removeAll() {
             host.abandon(waiting.command, sequence: sequence, from: self)
             waiting.continuation.resume(throwing: error)
         }

@@ -28,14 +28,22 @@ final class Engine: InstanceHost {
     func start(
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
     ) async throws -> String {
+        let (id, position) = try record(orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse)
+        if !store.isDurable(position) { try await store.waitUntilDurable(position) }
+        return id
+    }
+
+    /// `start` up to the durability wait. Not async, so `start`'s async frame stays small: a
+    /// frame that outgrows the task's first allocator slab costs every start a malloc.
+    private func record(
+        orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
+    ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestration(named: name)
         try entry.validateInput(input)
         let id = instanceId ?? UUID().uuidString.lowercased()
         let started = HistoryEvent(
             .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt), at: now())
-        let position = try launch(id, entry, started, reuse: reuse)
-        if !store.isDurable(position) { try await store.waitUntilDurable(position) }
-        return id
+        return (id, try launch(id, entry, started, reuse: reuse))
     }
 
     /// Registers, records and starts a fresh instance whose history begins with `history[0]`.

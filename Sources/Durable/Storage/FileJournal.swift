@@ -174,7 +174,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     }
 
     public func waitUntilDurable(_ position: JournalPosition) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        // Unsafe: `whenDurable` calls its body exactly once, and a checked continuation costs an
+        // object per wait (every start and raised event waits).
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             whenDurable(position) { continuation.resume(with: $0) }
         }
     }

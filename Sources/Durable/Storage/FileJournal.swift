@@ -59,7 +59,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
 
     private struct Waiter {
         let position: UInt64
-        let notify: @Sendable (Result<Void, JournalError>) -> Void
+        let notify: @Sendable (Result<Void, any Error>) -> Void
     }
 
     private struct State {
@@ -189,7 +189,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     /// step that must wait for its sync anyway then needs no hand-off to the writer thread and
     /// back — measured, that hand-off cost as much as the sync. Otherwise `body` runs on the writer thread.
     public func whenDurable(_ position: JournalPosition, _ body: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        let waiter = Waiter(position: position.offset) { body($0.mapError { $0 }) }
+        let waiter = Waiter(position: position.offset, notify: body)
         if options.durability == .strict {
             // Registered with `output` held, so the writer cannot start a flush of its own between;
             // if the writer holds it now, waiting for it costs no more than waiting for its sync.
@@ -253,14 +253,13 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     private func write(_ record: JournalRecord, applying change: (inout [String: [HistoryEvent]]) -> Void) throws
         -> JournalPosition
     {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)  // most records fit: one allocation to frame one
-        record.frame(into: &bytes)
         let (position, wake) = try state.withLock { state -> (UInt64, Bool) in
             if let failure = state.failure { throw failure }
             guard !state.isClosing else { throw JournalError.closed }
             change(&state.histories)
-            state.buffer.append(contentsOf: bytes)
+            // Framed in place, under the lock: a buffer of its own per record cost an allocation
+            // and a copy on every step, more than the encoding adds to the lock's hold time.
+            record.frame(into: &state.buffer)
             state.appended += 1
             defer { state.isWakeupPending = true }
             return (state.appended, !state.isWakeupPending)
@@ -315,7 +314,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         var isClosing = false
 
         func notifyAll() {
-            for waiter in waiters { waiter.notify(result) }
+            for waiter in waiters { waiter.notify(result.mapError { $0 }) }
         }
     }
 

@@ -253,13 +253,16 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     private func write(_ record: JournalRecord, applying change: (inout [String: [HistoryEvent]]) -> Void) throws
         -> JournalPosition
     {
+        // Framed outside the lock: framing under it made concurrent appends (B4's raised
+        // events) contend, costing more than this buffer's allocation and copy.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)  // most records fit: one allocation to frame one
+        record.frame(into: &bytes)
         let (position, wake) = try state.withLock { state -> (UInt64, Bool) in
             if let failure = state.failure { throw failure }
             guard !state.isClosing else { throw JournalError.closed }
             change(&state.histories)
-            // Framed in place, under the lock: a buffer of its own per record cost an allocation
-            // and a copy on every step, more than the encoding adds to the lock's hold time.
-            record.frame(into: &state.buffer)
+            state.buffer.append(contentsOf: bytes)
             state.appended += 1
             defer { state.isWakeupPending = true }
             return (state.appended, !state.isWakeupPending)

@@ -195,7 +195,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             // if the writer holds it now, waiting for it costs no more than waiting for its sync.
             enum Led { case ready(Result<Void, JournalError>), flushed(Flushed) }
             let led = output.withLock { output -> Led in
-                if let ready = enqueue(waiter) { return .ready(ready) }
+                if let ready = enqueue(waiter, requestingSync: false).ready { return .ready(ready) }
                 return .flushed(flush(&output, mustSync: true))
             }
             switch led {
@@ -203,28 +203,24 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             case .flushed(let flushed): return flushed.notifyAll()  // `body` is among them
             }
         }
-        if let ready = enqueue(waiter) { return body(ready.mapError { $0 }) }
-        requestSync()
+        let queued = enqueue(waiter, requestingSync: true)
+        if let ready = queued.ready { return body(ready.mapError { $0 }) }
+        if queued.wakeWriter { wakeup.signal() }
     }
 
-    /// Adds `waiter` unless its position is durable already (or the journal failed): then the answer.
-    private func enqueue(_ waiter: Waiter) -> Result<Void, JournalError>? {
+    /// Adds `waiter` unless its position is durable already (or the journal failed): then the
+    /// answer. With `requestingSync`, also asks the writer to sync for it, in the same critical
+    /// section; `wakeWriter` says the caller must wake the writer (once per flush: appends may
+    /// have woken it already, but in strict durability it then waits out a grace unless asked).
+    private func enqueue(_ waiter: Waiter, requestingSync: Bool) -> (ready: Result<Void, JournalError>?, wakeWriter: Bool) {
         state.withLock { state in
-            if state.durable >= waiter.position { return .success(()) }
-            if let failure = state.failure { return .failure(failure) }
+            if state.durable >= waiter.position { return (.success(()), false) }
+            if let failure = state.failure { return (.failure(failure), false) }
             state.waiters.append(waiter)
-            return nil
+            guard requestingSync, !state.isSyncRequested else { return (nil, false) }
+            state.isSyncRequested = true
+            return (nil, true)
         }
-    }
-
-    /// Wakes the writer so it syncs for a new waiter, once per flush: appends may have woken it
-    /// already, but in strict durability it then waits out a grace unless a sync is requested.
-    private func requestSync() {
-        let wake = state.withLock { state -> Bool in
-            defer { state.isSyncRequested = true }
-            return !state.isSyncRequested
-        }
-        if wake { wakeup.signal() }
     }
 
     /// Flushes what is queued, stops the writer and releases the directory. Further appends throw.

@@ -206,6 +206,9 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 // Clear the owner before another thread may start the next drain and claim it.
                 drainingThread.store(0, ordering: .releasing)
                 state.isDraining = false
+                // Hand the emptied batch's buffer back, so the next job queued does not allocate
+                // one (every step queues at least one job).
+                swap(&batch, &state.jobs)
                 defer { state.afterDrain = [] }
                 return .idle(state.afterDrain)
             }

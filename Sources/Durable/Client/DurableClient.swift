@@ -120,10 +120,7 @@ public struct DurableClient: Sendable {
     {
         let status = try await waitForCompletion(of: instanceId, timeout: timeout)
         guard status.runtimeStatus == .completed, let output = status.output else {
-            throw OrchestrationFailure(
-                instanceId: instanceId,
-                details: status.failure
-                    ?? FailureDetails(errorType: "Durable.RuntimeStatus", message: "instance is \(status.runtimeStatus)"))
+            throw OrchestrationFailure(instanceId: instanceId, details: status.endFailure)
         }
         return try output.decode(O.Output.self)
     }

@@ -25,6 +25,12 @@ public struct InstanceStatus: Sendable, Hashable {
     /// When the instance was scheduled to start, if it was started with `startAt`.
     public var scheduledStart: Date?
 
+    /// Why the instance ended without an output: its failure, or, for one that ended otherwise
+    /// (terminated), its status as a failure. What a waiting client or parent is told.
+    var endFailure: FailureDetails {
+        failure ?? FailureDetails(errorType: "Durable.RuntimeStatus", message: "instance '\(instanceId)' is \(runtimeStatus)")
+    }
+
     /// Decodes the output as `type`; `nil` while there is none.
     public func output<Value: Decodable>(as type: Value.Type) throws -> Value? {
         try output?.decode(type)

@@ -285,9 +285,7 @@ final class Engine: InstanceHost {
         case .completed:
             report(.subOrchestrationCompleted(sequence: parent.sequence, result: child.output ?? .empty), to: live)
         default:
-            let failure = child.failure
-                ?? FailureDetails(errorType: "Durable.RuntimeStatus", message: "sub-orchestration \(child.runtimeStatus)")
-            report(.subOrchestrationFailed(sequence: parent.sequence, failure: failure), to: live)
+            report(.subOrchestrationFailed(sequence: parent.sequence, failure: child.endFailure), to: live)
         }
     }
 

@@ -62,6 +62,28 @@ struct ParentOfWaiters: Orchestration {
         }
     }
 
+    @Test func aTerminatedChildFailsItsParentAndItsResultSaysTerminated() async throws {
+        let bothArrived = Gate()
+        let runtime = try await DurableRuntime.manual(ManualClock()) {
+            ParentOfWaiters.self
+            ArrivingListener.self
+            Arrive(arrivals: Counter(), expected: 2, allArrived: bothArrived)
+        }
+        let parent = try await runtime.client.start(ParentOfWaiters.self, input: 0, instanceId: "parent")
+        await bothArrived.wait()  // both children run
+
+        try await runtime.client.terminate("child-a")
+
+        let told = FailureDetails(errorType: "Durable.RuntimeStatus", message: "instance 'child-a' is terminated")
+        await #expect(throws: OrchestrationFailure(instanceId: "child-a", details: told)) {
+            try await runtime.client.result(of: "child-a", as: ArrivingListener.self, timeout: .seconds(10))
+        }
+        let status = try await runtime.client.waitForCompletion(of: parent, timeout: .seconds(10))
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure?.message == told.message)
+        #expect(try await runtime.client.history(of: parent).kindNames.contains("SubOrchestrationFailed"))
+    }
+
     @Test func terminateCanTakeTheSubOrchestrationsAlong() async throws {
         let bothArrived = Gate()
         let runtime = try await DurableRuntime.manual(ManualClock()) {

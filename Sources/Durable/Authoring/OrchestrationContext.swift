@@ -10,7 +10,8 @@ import Foundation
 ///
 /// Its `async` methods are `nonisolated(nonsending)`: they run where the caller runs — the
 /// instance's executor — instead of checking for a hop to the generic executor at every call.
-public final class OrchestrationContext: Sendable {
+/// A struct holding one reference: copying it is free, and an instance needs no extra object.
+public struct OrchestrationContext: Sendable {
     let instance: OrchestrationInstance
 
     init(instance: OrchestrationInstance) {

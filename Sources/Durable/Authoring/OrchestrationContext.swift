@@ -36,7 +36,7 @@ public struct OrchestrationContext: Sendable {
         let name = A.name
         @Sendable nonisolated(nonsending) func attempt(_ number: Int) async throws -> Payload {
             try await instance.issue(
-                { _ in .activity(name: name, input: payload, attempt: number) }, operation: "call(\(name))")
+                .command(.activity(name: name, input: payload, attempt: number)), operation: "call(\(name))")
         }
         // Without a policy the command is issued directly: a retry closure on every call is measurable.
         let result = if let retry { try await retrying(retry, attempt) } else { try await attempt(1) }
@@ -58,11 +58,12 @@ public struct OrchestrationContext: Sendable {
         let parentId = self.instanceId
         let name = O.name
         @Sendable nonisolated(nonsending) func attempt(_ number: Int) async throws -> Payload {
-            try await instance.issue(
-                { sequence in
-                    let childId = instanceId.map { number == 1 ? $0 : "\($0)#\(number)" } ?? "\(parentId):\(sequence)"
-                    return .subOrchestration(name: name, instanceId: childId, input: payload)
-                }, operation: "callSubOrchestration(\(name))")
+            let request: CommandRequest = if let instanceId {
+                .command(.subOrchestration(name: name, instanceId: number == 1 ? instanceId : "\(instanceId)#\(number)", input: payload))
+            } else {
+                .numberedChild(name: name, parentId: parentId, input: payload)
+            }
+            return try await instance.issue(request, operation: "callSubOrchestration(\(name))")
         }
         let result = if let retry { try await retrying(retry, attempt) } else { try await attempt(1) }
         return try result.decode(O.Output.self)
@@ -104,7 +105,7 @@ public struct OrchestrationContext: Sendable {
 
     /// Waits on a durable timer until `deadline`.
     nonisolated(nonsending) public func sleep(until deadline: Date) async throws {
-        _ = try await instance.issue({ _ in .timer(fireAt: deadline) }, operation: "sleep")
+        _ = try await instance.issue(.command(.timer(fireAt: deadline)), operation: "sleep")
     }
 
     // MARK: External events
@@ -141,7 +142,7 @@ public struct OrchestrationContext: Sendable {
     nonisolated(nonsending) public func sendEvent(to instanceId: String, name: String, payload: some Codable & Sendable) async throws {
         let input = try Payload(encoding: payload)
         _ = try await instance.issue(
-            { _ in .sendEvent(instanceId: instanceId, name: name, input: input) }, operation: "sendEvent(\(name))")
+            .command(.sendEvent(instanceId: instanceId, name: name, input: input)), operation: "sendEvent(\(name))")
     }
 
     // MARK: Identity, status, lifecycle

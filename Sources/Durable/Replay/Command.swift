@@ -1,5 +1,21 @@
 import Foundation
 
+/// A command as the code asks for it, before it has its sequence number. A value, not a closure:
+/// a closure passed through the instance's unchecked entry is re-abstracted, an allocation a step.
+enum CommandRequest: Sendable {
+    case command(Command)
+    /// A sub-orchestration without an id of its own: it gets `parent:sequence`, the same on replay.
+    case numberedChild(name: String, parentId: String, input: Payload)
+
+    func command(sequence: Int) -> Command {
+        switch self {
+        case .command(let command): command
+        case .numberedChild(let name, let parentId, let input):
+            .subOrchestration(name: name, instanceId: "\(parentId):\(sequence)", input: input)
+        }
+    }
+}
+
 /// Something the orchestration asks the outside world to do. Each gets the next sequence number.
 enum Command: Sendable, Hashable, CustomStringConvertible {
     case activity(name: String, input: Payload, attempt: Int)

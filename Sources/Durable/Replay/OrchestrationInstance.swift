@@ -142,8 +142,8 @@ actor OrchestrationInstance {
         static let currentTime = unchecked { (instance, _: Void) in instance.currentTime }
         static let cancel = unchecked { (instance, target: CancelTarget) in instance.cancel(target) }
         static let schedule = unsafeBitCast(
-            { $0.schedule($1, $2, $3) } as @Sendable (isolated OrchestrationInstance, (Int) -> Command, Continuation, WaitTicket?) -> Void,
-            to: (@Sendable (OrchestrationInstance, (Int) -> Command, Continuation, WaitTicket?) -> Void).self)
+            { $0.schedule($1, $2, $3) } as @Sendable (isolated OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void,
+            to: (@Sendable (OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void).self)
         typealias Continuation = UnsafeContinuation<Payload, any Error>
 
         private static func unchecked<A, T>(
@@ -160,7 +160,7 @@ actor OrchestrationInstance {
     /// Issues a command and suspends until its result is in history. Cancelling the awaiting task
     /// abandons the command: it throws `CancellationError`, and a timer will not fire.
     /// `operation` names the call in an error message; it is built only if needed.
-    nonisolated(nonsending) func issue(_ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String) async throws -> Payload {
+    nonisolated(nonsending) func issue(_ command: CommandRequest, operation: @autoclosure () -> String) async throws -> Payload {
         if isRunningOnRootTask { return try await issueOnRootTask(command, operation: operation()) }
         let ticket = WaitTicket()
         return try await withTaskCancellationHandler {
@@ -178,7 +178,7 @@ actor OrchestrationInstance {
     /// small as before: every task-group child pays for that frame, and a bigger one cost B2 ~40 %.
     @inline(never)
     private nonisolated(nonsending) func issueOnRootTask(
-        _ command: @Sendable (Int) -> Command, operation: @autoclosure () -> String
+        _ command: CommandRequest, operation: @autoclosure () -> String
     ) async throws -> Payload {
         try await withUnsafeThrowingContinuation { continuation in
             guard isOnExecutor(operation: operation()) else { return continuation.resume(throwing: escaped(operation())) }
@@ -251,13 +251,13 @@ actor OrchestrationInstance {
     }
 
     private func schedule(
-        _ makeCommand: (Int) -> Command, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket?
+        _ request: CommandRequest, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket?
     ) {
         guard accepts(continuation) else { return }
         let sequence = nextSequence
         nextSequence += 1
         ticket?.id = sequence
-        let command = makeCommand(sequence)
+        let command = request.command(sequence: sequence)
         host.issued(command, sequence: sequence, from: self)
         if let recorded = log.command(at: sequence) {
             guard command.replays(recorded) else {

@@ -249,19 +249,18 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     private func write(_ record: JournalRecord, applying change: (inout [String: [HistoryEvent]]) -> Void) throws
         -> JournalPosition
     {
-        // Framed outside the lock: framing under it made concurrent appends (B4's raised
-        // events) contend, costing more than this buffer's allocation and copy.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)  // most records fit: one allocation to frame one
-        record.frame(into: &bytes)
-        let (position, wake) = try state.withLock { state -> (UInt64, Bool) in
-            if let failure = state.failure { throw failure }
-            guard !state.isClosing else { throw JournalError.closed }
-            change(&state.histories)
-            state.buffer.append(contentsOf: bytes)
-            state.appended += 1
-            defer { state.isWakeupPending = true }
-            return (state.appended, !state.isWakeupPending)
+        // Framed outside the lock (framing under it made concurrent appends contend), into a
+        // buffer this thread reuses.
+        let (position, wake) = try FrameScratch.framing(record) { bytes in
+            try state.withLock { state -> (UInt64, Bool) in
+                if let failure = state.failure { throw failure }
+                guard !state.isClosing else { throw JournalError.closed }
+                change(&state.histories)
+                state.buffer.append(contentsOf: bytes)
+                state.appended += 1
+                defer { state.isWakeupPending = true }
+                return (state.appended, !state.isWakeupPending)
+            }
         }
         if wake { wakeup.signal() }
         return JournalPosition(position)

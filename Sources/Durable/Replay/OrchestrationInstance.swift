@@ -59,7 +59,7 @@ actor OrchestrationInstance {
 
     /// Creates an instance from its history, which starts with ExecutionStarted.
     init(
-        instanceId: String, orchestration: OrchestrationEntry, input: Payload, history: [HistoryEvent],
+        instanceId: String, orchestration: OrchestrationEntry, input: Payload, history: some Collection<HistoryEvent>,
         host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic
     ) {
         self.instanceId = instanceId

@@ -25,7 +25,7 @@ struct ReplayLog: Sendable {
         sequence >= 0 && sequence < resolvedBySequence.count && resolvedBySequence[sequence]
     }
 
-    init(_ history: [HistoryEvent]) {
+    init(_ history: some Collection<HistoryEvent>) {
         results.reserveCapacity(history.count / 2)
         for event in history {
             if let command = Command(recordedBy: event.kind), let sequence = event.kind.sequence {

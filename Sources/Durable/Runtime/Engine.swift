@@ -52,11 +52,15 @@ final class Engine: InstanceHost {
         _ id: String, _ entry: OrchestrationEntry, _ started: HistoryEvent, carrying carried: [HistoryEvent] = [],
         reuse: InstanceIDReuse = .never, continuing: Bool = false
     ) throws -> JournalPosition {
-        let history = [started] + carried
-        guard case .executionStarted(_, let input, _, _) = started.kind,
-            let status = InstanceStatus(instanceId: id, events: history)
+        // A fresh start (no carried events) reads its one event in place: no array per start.
+        let status = carried.isEmpty
+            ? InstanceStatus(instanceId: id, events: CollectionOfOne(started))
+            : InstanceStatus(instanceId: id, events: CollectionOfOne(started) + carried)
+        guard case .executionStarted(_, let input, _, _) = started.kind, let status
         else { throw DurableError.invalidInput(orchestration: entry.name, reason: "no ExecutionStarted event") }
-        let instance = OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: history, host: self)
+        let instance = carried.isEmpty
+            ? OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: CollectionOfOne(started), host: self)
+            : OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: [started] + carried, host: self)
         let replacing = try table.withLock { table -> Bool in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             let record = InstanceRecord(status: status, live: instance)
@@ -74,7 +78,7 @@ final class Engine: InstanceHost {
         let position: JournalPosition
         do {
             position = replacing || !carried.isEmpty
-                ? try store.replaceHistory(of: id, with: history) : try store.append(started, to: id)
+                ? try store.replaceHistory(of: id, with: [started] + carried) : try store.append(started, to: id)
         } catch {
             _ = table.withLock { $0.records.removeValue(forKey: id) }
             throw error

@@ -62,7 +62,8 @@ struct ParentOfWaiters: Orchestration {
         }
     }
 
-    @Test func aTerminatedChildFailsItsParentAndItsResultSaysTerminated() async throws {
+    /// Starts "parent" with children "child-a" and "child-b", and returns once both wait.
+    private func startParentOfTwoWaitingChildren() async throws -> (DurableRuntime, String) {
         let bothArrived = Gate()
         let runtime = try await DurableRuntime.manual(ManualClock()) {
             ParentOfWaiters.self
@@ -70,7 +71,12 @@ struct ParentOfWaiters: Orchestration {
             Arrive(arrivals: Counter(), expected: 2, allArrived: bothArrived)
         }
         let parent = try await runtime.client.start(ParentOfWaiters.self, input: 0, instanceId: "parent")
-        await bothArrived.wait()  // both children run
+        await bothArrived.wait()
+        return (runtime, parent)
+    }
+
+    @Test func aTerminatedChildFailsItsParentAndItsResultSaysTerminated() async throws {
+        let (runtime, parent) = try await startParentOfTwoWaitingChildren()
 
         try await runtime.client.terminate("child-a")
 
@@ -85,15 +91,7 @@ struct ParentOfWaiters: Orchestration {
     }
 
     @Test func terminateCanTakeTheSubOrchestrationsAlong() async throws {
-        let bothArrived = Gate()
-        let runtime = try await DurableRuntime.manual(ManualClock()) {
-            ParentOfWaiters.self
-            ArrivingListener.self
-            Arrive(arrivals: Counter(), expected: 2, allArrived: bothArrived)
-        }
-        let parent = try await runtime.client.start(ParentOfWaiters.self, input: 0, instanceId: "parent")
-
-        await bothArrived.wait()  // both children run
+        let (runtime, parent) = try await startParentOfTwoWaitingChildren()
 
         try await runtime.client.terminate(parent, includeSubOrchestrations: true)
 

@@ -59,7 +59,21 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
 
     private struct Waiter {
         let position: UInt64
-        let notify: @Sendable (Result<Void, any Error>) -> Void
+        let notify: Notify
+
+        /// Who hears of durability: a callback, or a suspended task resumed directly (every
+        /// start and raised event waits; a continuation wrapped in a closure cost an allocation).
+        enum Notify {
+            case callback(@Sendable (Result<Void, any Error>) -> Void)
+            case resume(UnsafeContinuation<Void, any Error>)
+        }
+
+        func callAsFunction(_ result: Result<Void, JournalError>) {
+            switch notify {
+            case .callback(let body): body(result.mapError { $0 })
+            case .resume(let continuation): continuation.resume(with: result.mapError { $0 })
+            }
+        }
     }
 
     private struct State {
@@ -177,7 +191,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         // Unsafe: `whenDurable` calls its body exactly once, and a checked continuation costs an
         // object per wait (every start and raised event waits).
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            whenDurable(position) { continuation.resume(with: $0) }
+            whenDurable(Waiter(position: position.offset, notify: .resume(continuation)))
         }
     }
 
@@ -189,7 +203,10 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     /// step that must wait for its sync anyway then needs no hand-off to the writer thread and
     /// back — measured, that hand-off cost as much as the sync. Otherwise `body` runs on the writer thread.
     public func whenDurable(_ position: JournalPosition, _ body: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        let waiter = Waiter(position: position.offset, notify: body)
+        whenDurable(Waiter(position: position.offset, notify: .callback(body)))
+    }
+
+    private func whenDurable(_ waiter: Waiter) {
         if options.durability == .strict {
             // Registered with `output` held, so the writer cannot start a flush of its own between;
             // if the writer holds it now, waiting for it costs no more than waiting for its sync.
@@ -199,12 +216,12 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
                 return .flushed(flush(&output, mustSync: true))
             }
             switch led {
-            case .ready(let ready): return body(ready.mapError { $0 })
-            case .flushed(let flushed): return flushed.notifyAll()  // `body` is among them
+            case .ready(let ready): return waiter(ready)
+            case .flushed(let flushed): return flushed.notifyAll()  // `waiter` is among them
             }
         }
         let queued = enqueue(waiter, requestingSync: true)
-        if let ready = queued.ready { return body(ready.mapError { $0 }) }
+        if let ready = queued.ready { return waiter(ready) }
         if queued.wakeWriter { wakeup.signal() }
     }
 
@@ -312,7 +329,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         var isClosing = false
 
         func notifyAll() {
-            for waiter in waiters { waiter.notify(result.mapError { $0 }) }
+            for waiter in waiters { waiter(result) }
         }
     }
 

@@ -25,9 +25,14 @@ final class FrameScratch {
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
+        // Releases a thread's buffer when the thread exits.
+        #if canImport(Darwin)
+        pthread_key_create(&key) { Unmanaged<FrameScratch>.fromOpaque($0).release() }
+        #else
         pthread_key_create(&key) { raw in
             if let raw { Unmanaged<FrameScratch>.fromOpaque(raw).release() }
         }
+        #endif
         return key
     }()
 

@@ -28,14 +28,14 @@ final class Engine: InstanceHost {
     func start(
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
     ) async throws -> String {
-        let (id, position) = try record(orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse)
+        let (id, position) = try recordStart(orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse)
         if !store.isDurable(position) { try await store.waitUntilDurable(position) }
         return id
     }
 
     /// `start` up to the durability wait. Not async, so `start`'s async frame stays small: a
     /// frame that outgrows the task's first allocator slab costs every start a malloc.
-    private func record(
+    private func recordStart(
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestration(named: name)

@@ -141,10 +141,10 @@ actor OrchestrationInstance {
         static let finish = unchecked { (instance, result: Result<Payload, any Error>) in instance.finish(result) }
         static let currentTime = unchecked { (instance, _: Void) in instance.currentTime }
         static let cancel = unchecked { (instance, target: CancelTarget) in instance.cancel(target) }
-        static let schedule = unsafeBitCast(
-            { $0.schedule($1, $2, $3) } as @Sendable (isolated OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void,
-            to: (@Sendable (OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void).self)
-        typealias Continuation = UnsafeContinuation<Payload, any Error>
+        static let schedule = unchecked {
+            (instance, call: (request: CommandRequest, continuation: UnsafeContinuation<Payload, any Error>, ticket: WaitTicket?)) in
+            instance.schedule(call.request, call.continuation, call.ticket)
+        }
 
         private static func unchecked<A, T>(
             _ body: @escaping @Sendable (isolated OrchestrationInstance, A) -> T
@@ -165,8 +165,7 @@ actor OrchestrationInstance {
         let ticket = WaitTicket()
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
-                guard isOnExecutor(operation: operation()) else { return continuation.resume(throwing: escaped(operation())) }
-                Unchecked.schedule(self, command, continuation, ticket)
+                schedule(command, continuation, ticket, operation: operation())
             }
         } onCancel: {
             requestCancel(.command(ticket.id))
@@ -181,9 +180,18 @@ actor OrchestrationInstance {
         _ command: CommandRequest, operation: @autoclosure () -> String
     ) async throws -> Payload {
         try await withUnsafeThrowingContinuation { continuation in
-            guard isOnExecutor(operation: operation()) else { return continuation.resume(throwing: escaped(operation())) }
-            Unchecked.schedule(self, command, continuation, nil)
+            schedule(command, continuation, nil, operation: operation())
         }
+    }
+
+    /// Both `issue` paths' synchronous part: schedules the command if the caller is on the
+    /// executor, else the wait ends with the escape error.
+    private nonisolated func schedule(
+        _ command: CommandRequest, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket?,
+        operation: @autoclosure () -> String
+    ) {
+        guard isOnExecutor(operation: operation()) else { return continuation.resume(throwing: escaped(operation())) }
+        Unchecked.schedule(self, (command, continuation, ticket))
     }
 
     /// Suspends until an event named `name` is delivered; takes a buffered one at once.

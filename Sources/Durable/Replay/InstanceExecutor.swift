@@ -86,8 +86,9 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         // Unreachable from user code or a damaged journal: the runtime calls this only from
         // `assumeIsolated`/`preconditionIsolated` on the instance, whose contract is to trap. The
         // instance actor is internal, and the library itself never asks: its entries check
-        // `isCurrentThreadDraining` and use `assumeIsolatedUnchecked`, and code that escaped the
-        // executor gets `DurableError.escapedExecutor`.
+        // `isCurrentThreadDraining` (`OrchestrationInstance.isOnExecutor`) and then enter through
+        // `OrchestrationInstance.Unchecked` or `assumeIsolatedUnchecked`, and code that escaped
+        // the executor gets `DurableError.escapedExecutor`.
         precondition(isCurrentThreadDraining, "Not on the orchestration instance's executor")
     }
 

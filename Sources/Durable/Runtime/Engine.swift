@@ -40,10 +40,61 @@ final class Engine: InstanceHost {
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestration(named: name)
         try entry.validateInput(input)
-        let id = instanceId ?? UUID().uuidString.lowercased()
+        let id = instanceId ?? RandomInstanceID.next()
         let started = HistoryEvent(
             .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt), at: now())
         return (id, try launch(id, entry, started, reuse: reuse))
+    }
+
+    /// Starts one instance per request, all or none; returns their ids once every start is durable.
+    ///
+    /// Every id is checked under one table lock before anything is recorded, so a taken id (or
+    /// one named twice) starts nothing. The starts then share the journal's batches and one wait.
+    func start(
+        orchestration name: String, batch: [(instanceId: String?, input: Payload)], startAt: Date?, reuse: InstanceIDReuse
+    ) async throws -> [String] {
+        let (ids, last) = try recordStarts(orchestration: name, batch: batch, startAt: startAt, reuse: reuse)
+        if let last, !store.isDurable(last) { try await store.waitUntilDurable(last) }
+        return ids
+    }
+
+    private func recordStarts(
+        orchestration name: String, batch: [(instanceId: String?, input: Payload)], startAt: Date?, reuse: InstanceIDReuse
+    ) throws -> ([String], JournalPosition?) {
+        let entry = try registry.orchestration(named: name)
+        let now = now()
+        let launches = try batch.map { request in
+            try entry.validateInput(request.input)
+            return try Launch(
+                id: request.instanceId ?? RandomInstanceID.next(), entry: entry,
+                started: HistoryEvent(.executionStarted(name: name, input: request.input, parent: nil, scheduledStart: startAt), at: now),
+                host: self)
+        }
+        let replacing = try table.withLock { table -> [Bool] in
+            guard !table.isShutDown else { throw DurableError.runtimeShutDown }
+            var named = Set<String>(minimumCapacity: batch.count)
+            for (request, launch) in zip(batch, launches) {
+                if request.instanceId != nil, !named.insert(launch.id).inserted {
+                    throw DurableError.instanceAlreadyExists(launch.id, status: .pending)
+                }
+                try table.check(launch.id, reuse: reuse)
+            }
+            return launches.map { table.claim($0, continuing: false) }
+        }
+        var last: JournalPosition?
+        for index in launches.indices {
+            do {
+                last = try record(launches[index], replacing: replacing[index])
+            } catch {
+                table.withLock { table in
+                    for launch in launches[index...] { table.records.removeValue(forKey: launch.id) }
+                }
+                for launch in launches[..<index] { run(launch.instance, status: launch.status) }
+                throw error
+            }
+        }
+        for launch in launches { run(launch.instance, status: launch.status) }
+        return (launches.map(\.id), last)
     }
 
     /// Registers, records and starts a fresh instance whose history begins with `history[0]`.
@@ -52,39 +103,28 @@ final class Engine: InstanceHost {
         _ id: String, _ entry: OrchestrationEntry, _ started: HistoryEvent, carrying carried: [HistoryEvent] = [],
         reuse: InstanceIDReuse = .never, continuing: Bool = false
     ) throws -> JournalPosition {
-        // A fresh start (no carried events) reads its one event in place: no array per start.
-        let status = carried.isEmpty
-            ? InstanceStatus(instanceId: id, events: CollectionOfOne(started))
-            : InstanceStatus(instanceId: id, events: CollectionOfOne(started) + carried)
-        guard case .executionStarted(_, let input, _, _) = started.kind, let status
-        else { throw DurableError.invalidInput(orchestration: entry.name, reason: "no ExecutionStarted event") }
-        let instance = carried.isEmpty
-            ? OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: CollectionOfOne(started), host: self)
-            : OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: [started] + carried, host: self)
+        let launch = try Launch(id: id, entry: entry, started: started, carrying: carried, host: self)
         let replacing = try table.withLock { table -> Bool in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
-            let record = InstanceRecord(status: status, live: instance)
-            let existing = table.records[id]
-            if let existing {
-                if continuing {
-                    record.waiters = existing.waiters  // same instance, next execution
-                } else if reuse != .replaceFinished || !existing.status.runtimeStatus.isFinished {
-                    throw DurableError.instanceAlreadyExists(id, status: existing.status.runtimeStatus)
-                }
-            }
-            table.records[id] = record
-            return existing != nil
+            if !continuing { try table.check(id, reuse: reuse) }
+            return table.claim(launch, continuing: continuing)
         }
         let position: JournalPosition
         do {
-            position = replacing || !carried.isEmpty
-                ? try store.replaceHistory(of: id, with: [started] + carried) : try store.append(started, to: id)
+            position = try record(launch, replacing: replacing)
         } catch {
             _ = table.withLock { $0.records.removeValue(forKey: id) }
             throw error
         }
-        run(instance, status: status)
+        run(launch.instance, status: launch.status)
         return position
+    }
+
+    /// Appends a claimed launch's first events to its history (replacing an earlier one's).
+    private func record(_ launch: Launch, replacing: Bool) throws -> JournalPosition {
+        replacing || !launch.carried.isEmpty
+            ? try store.replaceHistory(of: launch.id, with: [launch.started] + launch.carried)
+            : try store.append(launch.started, to: launch.id)
     }
 
     /// Starts the instance's code now, or arms its scheduled start.

@@ -20,6 +20,22 @@ struct InstanceTable {
         return satisfied
     }
 
+    /// Throws if `id` is taken: by a running instance, or by a finished one unless `reuse` allows replacing it.
+    func check(_ id: String, reuse: InstanceIDReuse) throws {
+        if let existing = records[id], reuse != .replaceFinished || !existing.status.runtimeStatus.isFinished {
+            throw DurableError.instanceAlreadyExists(id, status: existing.status.runtimeStatus)
+        }
+    }
+
+    /// Puts the launch's record in place; returns whether it replaced one. A continuing execution
+    /// (continue-as-new) keeps the waiters of the one it replaces.
+    mutating func claim(_ launch: Launch, continuing: Bool) -> Bool {
+        let record = InstanceRecord(status: launch.status, live: launch.instance)
+        guard let existing = records.updateValue(record, forKey: launch.id) else { return false }
+        if continuing { record.waiters = existing.waiters }
+        return true
+    }
+
     /// Forgets the instance's live actor once it ended.
     func retire(_ instance: OrchestrationInstance) {
         if let record = records[instance.instanceId], record.live === instance {

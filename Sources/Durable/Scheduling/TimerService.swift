@@ -22,8 +22,14 @@ final class TimerService: Sendable {
         self.heap = clock is SystemClock ? TimerHeap() : nil
     }
 
-    /// Calls `fire` at `deadline` unless cancelled first. Re-arming a key replaces its timer.
+    /// Calls `fire` at `deadline` unless cancelled first. A key (an instance and a command's
+    /// sequence number) is armed once.
+    ///
+    /// A deadline already passed fires on the calling thread before this returns. Timers are
+    /// overdue when armed after a restart, or when a busy runtime runs a step late; waking the
+    /// timer thread for each of them cost a signal, a context switch and lock contention apiece.
     func schedule(_ key: TimerKey, at deadline: Date, fire: @escaping @Sendable () -> Void) {
+        if deadline <= clock.now { return fire() }
         if let heap {
             heap.schedule(key, at: deadline, fire: fire)
             return

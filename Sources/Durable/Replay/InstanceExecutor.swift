@@ -35,8 +35,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         var messages = MessageQueue()
         var isDraining = false
         var isClosed = false
-        /// Set while the instance starts: work queues up and one drain runs once the start is done.
-        var isHeld = false
+        /// The instance has not created its task yet; the next drain does that first.
+        var isStarting = false
         /// The instance still has history events to replay; they go before any message.
         var isReplaying = false
         /// Run by the draining thread once the drain ends (see ``afterDrain(_:)``).
@@ -141,25 +141,20 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         if start { scheduleDrain() }
     }
 
-    /// Runs `start` (which creates the orchestration's task) with drains held back, then starts one
-    /// drain for everything it queued. (On a Dispatch worker: measured, running a new instance's
-    /// first steps on the starting thread was slower for many starts at once.) `replaying` says
-    /// the instance has history events to feed before any message.
-    func starting(replaying: Bool, _ start: () -> Void) {
-        state.withLock { state in
-            state.isHeld = true
-            state.isReplaying = replaying
-        }
-        start()
+    /// Starts the instance: the next drain first calls `OrchestrationInstance.run()`, which
+    /// creates the orchestration's task, then runs what that queued. `replaying` says the
+    /// instance has history events to feed before any message.
+    ///
+    /// The task is created on the draining thread, not the caller's: the task and its allocator
+    /// slabs are then allocated by the thread that most likely frees them, which keeps them in
+    /// that thread's malloc cache instead of taking another thread's arena lock.
+    func start(replaying: Bool) {
         let run = state.withLock { state -> Bool in
-            state.isHeld = false
-            let hasWork = !state.jobs.isEmpty || state.isReplaying || !state.messages.isEmpty
-            guard hasWork else { return false }
+            state.isStarting = true
+            state.isReplaying = replaying
             return state.startDrainIfIdle(scheduling)
         }
-        if run {
-            scheduleDrain()
-        }
+        if run { scheduleDrain() }
     }
 
     /// Refuses further recorded messages; returns those still queued, for a successor to take over.
@@ -196,8 +191,12 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         let serial = asUnownedSerialExecutor()
         let lane = taskLane.asUnownedTaskExecutor()
         while true {
-            enum Next { case jobs, replay, message(InstanceMessage), idle([@Sendable () -> Void]) }
+            enum Next { case start, jobs, replay, message(InstanceMessage), idle([@Sendable () -> Void]) }
             let next = state.withLock { state -> Next in
+                if state.isStarting {
+                    state.isStarting = false
+                    return .start
+                }
                 if !state.jobs.isEmpty {
                     swap(&batch, &state.jobs)
                     return .jobs
@@ -214,6 +213,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 return .idle(state.afterDrain)
             }
             switch next {
+            case .start:
+                instance?.run()
             case .jobs:
                 for queued in batch {
                     if queued.isolated {
@@ -258,7 +259,7 @@ private struct QueuedJob {
 extension InstanceExecutor.State {
     /// Marks a drain as started when none is running; returns whether the caller must start one.
     fileprivate mutating func startDrainIfIdle(_ scheduling: InstanceExecutor.Scheduling) -> Bool {
-        guard scheduling == .automatic, !isDraining, !isHeld else { return false }
+        guard scheduling == .automatic, !isDraining else { return false }
         isDraining = true
         return true
     }

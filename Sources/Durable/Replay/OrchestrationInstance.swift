@@ -81,23 +81,28 @@ actor OrchestrationInstance {
         executor.instance = self
     }
 
-    /// Starts the code, then queues the history's events behind it.
+    /// Starts the code, then feeds the history's events behind it, on the executor.
     nonisolated func start() {
+        executor.start(replaying: !log.results.isEmpty)
+    }
+
+    /// Creates the orchestration's task; called by the executor's drain (see `InstanceExecutor.start`).
+    /// Detached: the code must not inherit the priority or task-locals of whatever the draining
+    /// thread happened to be running.
+    nonisolated func run() {
         let context = OrchestrationContext(instance: self)
         let orchestration = self.orchestration
         let input = self.input
-        executor.starting(replaying: !log.results.isEmpty) {
-            Task(executorPreference: executor.taskLane) {
-                self.rootTask = Self.currentTaskAddress
-                let result: Result<Payload, any Error>
-                do {
-                    result = .success(try await orchestration.run(input, context))
-                } catch {
-                    result = .failure(error)
-                }
-                self.rootTask = 0
-                if self.isOnExecutor(operation: "return") { Unchecked.finish(self, result) }
+        Task.detached(executorPreference: executor.taskLane) {
+            self.rootTask = Self.currentTaskAddress
+            let result: Result<Payload, any Error>
+            do {
+                result = .success(try await orchestration.run(input, context))
+            } catch {
+                result = .failure(error)
             }
+            self.rootTask = 0
+            if self.isOnExecutor(operation: "return") { Unchecked.finish(self, result) }
         }
     }
 

@@ -24,8 +24,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         /// crash, at the price of one sync per step. The thread running a step does its sync;
         /// what no step waits for reaches the file within one sync interval (5 ms).
         case strict
-        /// Written to the operating system, never synced: survives a process crash, not a power
-        /// loss. For tests and benchmarks that say so.
+        /// Written to the operating system within 1 ms (acknowledged once written), never synced:
+        /// survives a process crash, not a power loss. For tests and benchmarks that say so.
         case buffered
     }
 
@@ -283,9 +283,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         return JournalPosition(position)
     }
 
-    /// Writes every batch as soon as it is queued (so a killed process loses nothing the kernel
-    /// has), but syncs only when someone waits for durability, or once `syncInterval` has passed
-    /// since the last sync: orchestration steps that nobody waits for share syncs.
+    /// Writes and syncs at once when someone waits for durability; otherwise writes what is
+    /// queued within `writeDelay` and syncs once `syncInterval` has passed since the last sync:
+    /// orchestration steps that nobody waits for share writes and syncs.
     private func writeLoop() {
         // Durability callbacks run here; what they deliver must not run orchestration code on the
         // writer thread (it would hold up every other commit), so drains go to Dispatch instead.
@@ -299,7 +299,12 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             } else {
                 wakeup.wait()
             }
-            if options.durability == .strict {
+            if options.durability != .strict {
+                // Appends nobody waits for are written at most once per write delay: one `write`
+                // for many steps instead of a wake-up and a `write` for every few of them.
+                let deadline = DispatchTime.now() + Self.writeDelay
+                while state.withLock({ !$0.isSyncRequested && !$0.isClosing }), wakeup.wait(timeout: deadline) == .success {}
+            } else {
                 // Strict: the thread running a step writes and syncs it itself when the step ends
                 // (see `whenDurable`), usually within microseconds; stepping in at once only made
                 // it wait for the writer. So the writer takes what nobody synced after one sync
@@ -392,6 +397,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         }
         return flushed
     }
+
+    /// The longest an appended record waits to be written when nobody waits for it.
+    private static let writeDelay = DispatchTimeInterval.milliseconds(1)
 
     /// The longest an appended record waits for a sync when nobody asks for one.
     static let syncIntervalMilliseconds = 5

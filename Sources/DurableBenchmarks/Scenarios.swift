@@ -140,6 +140,19 @@ let scenarios: [Scenario] = [
         measure: { storage, _ in
             try await withRuntime(storage) { runtime in
                 try await seconds {
+                    // Started together: one batch, one durability wait (see `DurableClient.start(_:inputs:)`).
+                    let ids = try await runtime.client.start(Nap.self, inputs: repeatElement(50, count: 10_000))
+                    for id in ids { _ = try await runtime.client.waitForCompletion(of: id) }
+                } * 1_000
+            }
+        }),
+    Scenario(
+        id: "B5c", name: "timers, as B5 but one start call (and task) per instance", unit: "ms after the first start",
+        storages: [.memory, .journal],
+        goal: { _, _ in nil },
+        measure: { storage, _ in
+            try await withRuntime(storage) { runtime in
+                try await seconds {
                     let ids = try await startAll(runtime, Nap.self, count: 10_000, input: { _ in 50 })
                     try await waitAll(runtime, ids)
                 } * 1_000

@@ -38,7 +38,9 @@ var rows: [[String]] = []
 var results: [[String: Any]] = []
 print(header.joined(separator: " | "))
 
-for scenario in scenarios where filter.map({ scenario.id.hasPrefix($0) }) ?? true {
+// `--filter B5` runs B5 alone; `--filter B` (no such id) runs every id starting with it.
+let exact = scenarios.contains { $0.id == filter }
+for scenario in scenarios where filter.map({ exact ? scenario.id == $0 : scenario.id.hasPrefix($0) }) ?? true {
     for storage in scenario.storages where storageFilter == "all" || storage.rawValue == storageFilter {
         var values: [Double] = []
         do {

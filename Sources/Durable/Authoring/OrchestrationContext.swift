@@ -92,7 +92,7 @@ public struct OrchestrationContext: Sendable {
     /// The current time, from history: the timestamp of the event being processed. It stands still
     /// between events and is identical on replay. Use it instead of `Date()`.
     public var now: Date {
-        instance.isOnExecutor(operation: "now") ? OrchestrationInstance.Unchecked.currentTime(instance, ()) : Date()
+        instance.isOnExecutor(operation: "now") ? OrchestrationInstance.Unchecked.currentTime(instance) : Date()
     }
 
     /// Waits on a durable timer: recorded in history, so a restart resumes the wait instead of

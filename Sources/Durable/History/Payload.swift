@@ -39,7 +39,11 @@ public struct Payload: Sendable, Hashable, Codable {
 
     /// Decodes the payload as `type`, throwing ``DurableError/decodingFailed(type:reason:)`` if it does not fit.
     public func decode<Value: Decodable>(_ type: Value.Type = Value.self) throws -> Value {
-        if let scalar: Value = ScalarJSON.decode(data) { return scalar }
+        // Type by type, with no `Value?` in between: in generic code that is not specialized (a
+        // user's activity type) an optional of `Value` costs a metadata lookup on every decode.
+        if Value.self == Int.self, let value = ScalarJSON.int(data) { return unsafeBitCast(value, to: Value.self) }
+        if Value.self == Bool.self, let value = ScalarJSON.bool(data) { return unsafeBitCast(value, to: Value.self) }
+        if Value.self == String.self, let value = ScalarJSON.string(data) { return unsafeBitCast(value, to: Value.self) }
         do {
             return try Self.decoder.decode(Value.self, from: data)
         } catch {
@@ -77,25 +81,21 @@ enum ScalarJSON {
         return nil
     }
 
-    static func decode<Value>(_ data: Data) -> Value? {
-        if Value.self == Int.self {
-            guard let value = parseInt(data) else { return nil }
-            return unsafeBitCast(value, to: Value.self)
+    /// A JSON string without escapes, or `nil` (left to the decoder).
+    static func string(_ data: Data) -> String? {
+        guard data.count >= 2, data.first == 0x22, data.last == 0x22,
+            !data.dropFirst().dropLast().contains(where: { $0 == 0x5C || $0 == 0x22 || $0 < 0x20 })
+        else { return nil }
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    /// `true` or `false`, or `nil`.
+    static func bool(_ data: Data) -> Bool? {
+        switch data.count {
+        case 4 where data.elementsEqual("true".utf8): true
+        case 5 where data.elementsEqual("false".utf8): false
+        default: nil
         }
-        if Value.self == String.self {
-            guard data.count >= 2, data.first == 0x22, data.last == 0x22,
-                !data.dropFirst().dropLast().contains(where: { $0 == 0x5C || $0 == 0x22 || $0 < 0x20 })
-            else { return nil }
-            return String(decoding: data.dropFirst().dropLast(), as: UTF8.self) as? Value
-        }
-        if Value.self == Bool.self {
-            switch data.count {
-            case 4 where data.elementsEqual("true".utf8): return unsafeBitCast(true, to: Value.self)
-            case 5 where data.elementsEqual("false".utf8): return unsafeBitCast(false, to: Value.self)
-            default: return nil
-            }
-        }
-        return nil
     }
 
     private static func encodeInt(_ value: Int) -> Data {
@@ -118,7 +118,7 @@ enum ScalarJSON {
     }
 
     /// A JSON integer that fits in `Int`, or `nil` (fractions, exponents, overflow: left to the decoder).
-    private static func parseInt(_ data: Data) -> Int? {
+    static func int(_ data: Data) -> Int? {
         guard !data.isEmpty, data.count <= 19 else { return nil }
         return data.withUnsafeBytes { bytes -> Int? in
             var value = 0

@@ -226,7 +226,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 batch.removeAll(keepingCapacity: true)
             case .replay:
                 // History events are read straight from the instance's log, not through the mailbox.
-                let more = instance.map { OrchestrationInstance.Unchecked.replayNext($0, ()) } ?? false
+                let more = instance.map { OrchestrationInstance.Unchecked.replayNext($0) } ?? false
                 if !more { state.withLock { $0.isReplaying = false } }
             case .message(let message):
                 if let instance { OrchestrationInstance.Unchecked.handle(instance, message) }

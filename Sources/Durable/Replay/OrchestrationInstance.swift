@@ -139,23 +139,30 @@ actor OrchestrationInstance {
 
     /// The instance's every-step isolated functions, callable from the thread draining it without
     /// a runtime check (the caller has checked, as for ``assumeIsolatedUnchecked(_:)``). Each is
-    /// cast from `isolated` once, here, instead of on every call.
+    /// cast from `isolated` once, here, instead of on every call. Each spells out its concrete
+    /// type: cast through a generic helper, every call went through five reabstraction thunks.
     enum Unchecked {
-        static let handle = unchecked { (instance, message: InstanceMessage) in instance.handle(message) }
-        static let replayNext = unchecked { (instance, _: Void) in instance.replayNext() }
-        static let finish = unchecked { (instance, result: Result<Payload, any Error>) in instance.finish(result) }
-        static let currentTime = unchecked { (instance, _: Void) in instance.currentTime }
-        static let cancel = unchecked { (instance, target: CancelTarget) in instance.cancel(target) }
-        static let schedule = unchecked {
-            (instance, call: (request: CommandRequest, continuation: UnsafeContinuation<Payload, any Error>, ticket: WaitTicket?)) in
-            instance.schedule(call.request, call.continuation, call.ticket)
-        }
+        typealias Continuation = UnsafeContinuation<Payload, any Error>
 
-        private static func unchecked<A, T>(
-            _ body: @escaping @Sendable (isolated OrchestrationInstance, A) -> T
-        ) -> @Sendable (OrchestrationInstance, A) -> T {
-            unsafeBitCast(body, to: (@Sendable (OrchestrationInstance, A) -> T).self)
-        }
+        static let handle = unsafeBitCast(
+            { $0.handle($1) } as @Sendable (isolated OrchestrationInstance, InstanceMessage) -> Void,
+            to: (@Sendable (OrchestrationInstance, InstanceMessage) -> Void).self)
+        static let replayNext = unsafeBitCast(
+            { $0.replayNext() } as @Sendable (isolated OrchestrationInstance) -> Bool,
+            to: (@Sendable (OrchestrationInstance) -> Bool).self)
+        static let finish = unsafeBitCast(
+            { $0.finish($1) } as @Sendable (isolated OrchestrationInstance, Result<Payload, any Error>) -> Void,
+            to: (@Sendable (OrchestrationInstance, Result<Payload, any Error>) -> Void).self)
+        static let currentTime = unsafeBitCast(
+            { $0.currentTime } as @Sendable (isolated OrchestrationInstance) -> Date,
+            to: (@Sendable (OrchestrationInstance) -> Date).self)
+        static let cancel = unsafeBitCast(
+            { $0.cancel($1) } as @Sendable (isolated OrchestrationInstance, CancelTarget) -> Void,
+            to: (@Sendable (OrchestrationInstance, CancelTarget) -> Void).self)
+        static let schedule = unsafeBitCast(
+            { $0.schedule($1, $2, $3) }
+                as @Sendable (isolated OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void,
+            to: (@Sendable (OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void).self)
     }
 
     private nonisolated func escaped(_ operation: String) -> DurableError {
@@ -196,7 +203,7 @@ actor OrchestrationInstance {
         operation: @autoclosure () -> String
     ) {
         guard isOnExecutor(operation: operation()) else { return continuation.resume(throwing: escaped(operation())) }
-        Unchecked.schedule(self, (command, continuation, ticket))
+        Unchecked.schedule(self, command, continuation, ticket)
     }
 
     /// Suspends until an event named `name` is delivered; takes a buffered one at once.

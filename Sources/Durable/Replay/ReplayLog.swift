@@ -26,7 +26,10 @@ struct ReplayLog: Sendable {
     }
 
     init(_ history: some Collection<HistoryEvent>) {
+        // A typical history is half commands, half results.
         results.reserveCapacity(history.count / 2)
+        commandsBySequence.reserveCapacity(history.count / 2)
+        resolvedBySequence.reserveCapacity(history.count / 2)
         for event in history {
             if let command = Command(recordedBy: event.kind), let sequence = event.kind.sequence {
                 grow(to: sequence)
@@ -62,9 +65,10 @@ struct ReplayLog: Sendable {
     }
 
     private mutating func grow(to sequence: Int) {
-        guard sequence >= commandsBySequence.count else { return }
-        let missing = sequence + 1 - commandsBySequence.count
-        commandsBySequence.append(contentsOf: repeatElement(nil, count: missing))
-        resolvedBySequence.append(contentsOf: repeatElement(false, count: missing))
+        // Usually one step: sequence numbers come in order.
+        while sequence >= commandsBySequence.count {
+            commandsBySequence.append(nil)
+            resolvedBySequence.append(false)
+        }
     }
 }

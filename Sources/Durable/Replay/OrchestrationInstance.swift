@@ -258,12 +258,14 @@ actor OrchestrationInstance {
 
     /// Whether a new wait can begin; if not, it ends at once. A cancelled task waits for nothing
     /// and issues nothing, on every replay alike.
-    private func accepts(_ continuation: UnsafeContinuation<Payload, any Error>) -> Bool {
+    /// `cancellable: false` is for the orchestration's own task, which nothing can cancel: the
+    /// check reads the current task from thread-local storage, on every step.
+    private func accepts(_ continuation: UnsafeContinuation<Payload, any Error>, cancellable: Bool = true) -> Bool {
         if isFinished {
             continuation.resume(throwing: DurableError.instanceStopped(instanceId))
             return false
         }
-        if Task.isCancelled {
+        if cancellable, Task.isCancelled {
             continuation.resume(throwing: CancellationError())
             return false
         }
@@ -273,7 +275,7 @@ actor OrchestrationInstance {
     private func schedule(
         _ request: CommandRequest, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket?
     ) {
-        guard accepts(continuation) else { return }
+        guard accepts(continuation, cancellable: ticket != nil) else { return }  // no ticket: the root task
         let sequence = nextSequence
         nextSequence += 1
         ticket?.id = sequence

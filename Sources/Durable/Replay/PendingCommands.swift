@@ -21,10 +21,7 @@ struct PendingCommands {
     }
 
     mutating func remove(_ sequence: Int) -> Entry? {
-        if let first, first.sequence == sequence {
-            self.first = nil
-            return first.entry
-        }
+        if first?.sequence == sequence { return first.take()?.entry }  // moved out, not copied
         return others.removeValue(forKey: sequence)
     }
 

@@ -37,14 +37,15 @@ final class ReplayHost: InstanceHost {
     private let state = Mutex(State())
     private let clock: Date
 
-    private init(clock: Date) {
+    private init(clock: Date, expectedCommands: Int) {
         self.clock = clock
+        state.withLock { $0.commands.reserveCapacity(expectedCommands) }
     }
 
     static func replay(
         _ history: [HistoryEvent], instanceId: String, orchestration: OrchestrationEntry, input: Payload
     ) async -> ReplayResult {
-        let host = ReplayHost(clock: history.last?.timestamp ?? Date())
+        let host = ReplayHost(clock: history.last?.timestamp ?? Date(), expectedCommands: history.count / 2)
         let instance = OrchestrationInstance(
             instanceId: instanceId, orchestration: orchestration, input: input, history: history, host: host,
             scheduling: .manual)

@@ -19,8 +19,8 @@ import Darwin
 /// instance the next message (a history event). So each event is followed by a full drain, and the
 /// interleaving of the code is a pure function of the history.
 final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
-    // @unchecked: `state` is guarded by its mutex, `drainingThread` is atomic, and `instance` is
-    // only touched before the executor is shared and by the thread draining it.
+    // @unchecked: `state` is guarded by its mutex, `drainingThread` is atomic, and `instance` and
+    // `jobsLeftInBatch` are only touched before the executor is shared and by the thread draining it.
 
     /// How drains are started.
     enum Scheduling {
@@ -97,6 +97,15 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// Whether the calling thread is draining this executor right now.
     var isCurrentThreadDraining: Bool {
         drainingThread.load(ordering: .acquiring) == currentThreadID()
+    }
+
+    /// Jobs after the one running now in the drain's current batch. Draining thread only.
+    private var jobsLeftInBatch = 0
+
+    /// Whether the job running now is the only work the executor has: none after it in this
+    /// batch, none queued since. Draining thread only (the instance's replay shortcut asks).
+    var isRunningTheOnlyJob: Bool {
+        jobsLeftInBatch == 0 && state.withLock { $0.jobs.isEmpty }
     }
 
     /// Queues a message for the instance; it is handled once every job queued before it has run.
@@ -216,7 +225,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
             case .start:
                 instance?.run()
             case .jobs:
-                for queued in batch {
+                for (index, queued) in batch.enumerated() {
+                    jobsLeftInBatch = batch.count - index - 1
                     if queued.isolated {
                         queued.job.runSynchronously(isolatedTo: serial, taskExecutor: lane)
                     } else {

@@ -294,6 +294,10 @@ actor OrchestrationInstance {
                 continuation.resume(returning: .empty)
                 return
             }
+            if log.isResolved(sequence), let result = takeNextResult(answering: sequence, recorded) {
+                continuation.resume(with: result)
+                return
+            }
             // Keep what history chose (a sub-orchestration's id, a timer's time).
             pending.insert(.init(command: recorded, continuation: continuation), for: sequence)
             if !log.isResolved(sequence) {
@@ -365,21 +369,9 @@ actor OrchestrationInstance {
 
     private func apply(_ event: HistoryEvent) {
         switch event.kind {
-        case .taskCompleted(let sequence, let result), .subOrchestrationCompleted(let sequence, let result):
-            resolve(sequence, event.kind) { _ in .success(result) }
-        case .timerFired(let sequence, _):
-            resolve(sequence, event.kind) { _ in .success(.empty) }
-        case .taskFailed(let sequence, let failure), .subOrchestrationFailed(let sequence, let failure):
-            resolve(sequence, event.kind) { command in
-                switch command {
-                case .activity(let name, _, let attempt):
-                    .failure(ActivityFailure(activityName: name, details: failure, attempt: attempt))
-                case .subOrchestration(let name, let childId, _):
-                    .failure(SubOrchestrationFailure(name: name, instanceId: childId, details: failure))
-                case .timer, .sendEvent:
-                    nil
-                }
-            }
+        case .taskCompleted(let sequence, _), .subOrchestrationCompleted(let sequence, _), .timerFired(let sequence, _),
+            .taskFailed(let sequence, _), .subOrchestrationFailed(let sequence, _):
+            resolve(sequence, event.kind)
         case .eventRaised(let name, let payload):
             if var waiters = eventWaiters[name], !waiters.isEmpty {
                 let waiter = waiters.removeFirst()
@@ -405,9 +397,7 @@ actor OrchestrationInstance {
     }
 
     /// Hands the result in `event` to the code waiting for `sequence`.
-    private func resolve(
-        _ sequence: Int, _ event: HistoryEvent.Kind, _ result: (Command) -> Result<Payload, any Error>?
-    ) {
+    private func resolve(_ sequence: Int, _ event: HistoryEvent.Kind) {
         guard let waiting = pending.remove(sequence) else {
             if sequence >= nextSequence {
                 // History holds a result for a command the code has not issued.
@@ -417,7 +407,7 @@ actor OrchestrationInstance {
             }
             return  // abandoned by the code (a race's loser), or reported twice
         }
-        guard let result = result(waiting.command), event.answers(waiting.command) else {
+        guard let result = Self.result(of: event, for: waiting.command) else {
             let error = NondeterminismError(
                 instanceId: instanceId, sequence: sequence, recorded: event.name, attempted: waiting.command.description)
             waiting.continuation.resume(throwing: error)
@@ -425,6 +415,38 @@ actor OrchestrationInstance {
             return
         }
         waiting.continuation.resume(with: result)
+    }
+
+    /// What a result event gives the code waiting on `command`; `nil` if it does not answer it.
+    private static func result(of event: HistoryEvent.Kind, for command: Command) -> Result<Payload, any Error>? {
+        guard event.answers(command) else { return nil }
+        switch (event, command) {
+        case (.taskCompleted(_, let result), _), (.subOrchestrationCompleted(_, let result), _):
+            return .success(result)
+        case (.timerFired, _):
+            return .success(.empty)
+        case (.taskFailed(_, let failure), .activity(let name, _, let attempt)):
+            return .failure(ActivityFailure(activityName: name, details: failure, attempt: attempt))
+        case (.subOrchestrationFailed(_, let failure), .subOrchestration(let name, let childId, _)):
+            return .failure(SubOrchestrationFailure(name: name, instanceId: childId, details: failure))
+        default:
+            return nil
+        }
+    }
+
+    /// While replaying, the result the next drain would deliver, taken now when it answers the
+    /// command just issued and nothing else could run before it: the code then goes on without
+    /// suspending, and the order of everything is what it would have been. (Most of a replayed
+    /// step was the suspension, the job it queues and the drain that runs it.)
+    private func takeNextResult(answering sequence: Int, _ command: Command) -> Result<Payload, any Error>? {
+        guard replayCursor < log.results.count, redeliveries.isEmpty, !isSuspended, pending.isEmpty,
+            case let next = log.results[replayCursor], next.kind.sequence == sequence,
+            let result = Self.result(of: next.kind, for: command),
+            executor.isRunningTheOnlyJob
+        else { return nil }
+        replayCursor += 1
+        currentTime = max(currentTime, next.timestamp)
+        return result
     }
 
     private func cancel(_ target: CancelTarget) {

@@ -12,6 +12,8 @@ struct PendingCommands {
     private var first: (sequence: Int, entry: Entry)?
     private var others: [Int: Entry] = [:]
 
+    var isEmpty: Bool { first == nil && others.isEmpty }
+
     mutating func insert(_ entry: Entry, for sequence: Int) {
         if first == nil, others.isEmpty {
             first = (sequence, entry)

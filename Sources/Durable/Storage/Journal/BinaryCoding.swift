@@ -42,7 +42,8 @@ struct BinaryWriter {
 
     mutating func data(_ value: Data) {
         varint(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        // Through its bytes: appending a `Data` as a sequence walks it with an iterator.
+        value.withUnsafeBytes { bytes.append(contentsOf: $0) }
     }
 
     mutating func optional<T>(_ value: T?, _ write: (inout BinaryWriter, T) -> Void) {

@@ -59,7 +59,9 @@ public struct DurableClient: Sendable {
     /// Starts one instance of `orchestration` per id and input, all or none, and returns the ids
     /// once every start is recorded.
     ///
-    /// Every id is checked before anything is recorded: if one is taken, or named twice, nothing starts.
+    /// Every id is checked before anything is recorded: if one is taken, or named twice, nothing
+    /// starts. (Only a failing journal can stop a batch partway; the instances recorded before the
+    /// failure then run, and the journal's error is thrown.)
     ///
     /// ```swift
     /// try await client.start(ShipOrder.self, instances: orders.map { (instanceId: "ship-\($0.id)", input: $0) })

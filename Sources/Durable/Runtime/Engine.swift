@@ -72,11 +72,14 @@ final class Engine: InstanceHost {
         }
         let replacing = try table.withLock { table -> [Bool] in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
-            var named = Set<String>(minimumCapacity: batch.count)
-            for (request, launch) in zip(batch, launches) {
-                if request.instanceId != nil, !named.insert(launch.id).inserted {
+            var named = Set<String>()  // ids the caller chose; generated ones cannot repeat
+            for (request, launch) in zip(batch, launches) where request.instanceId != nil {
+                if named.isEmpty { named.reserveCapacity(batch.count) }
+                if !named.insert(launch.id).inserted {
                     throw DurableError.instanceAlreadyExists(launch.id, status: .pending)
                 }
+            }
+            for launch in launches {
                 try table.check(launch.id, reuse: reuse)
             }
             return launches.map { table.claim($0, continuing: false) }

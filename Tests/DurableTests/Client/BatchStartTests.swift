@@ -20,6 +20,12 @@ import Testing
         }
     }
 
+    @Test func anEmptyBatchStartsNothing() async throws {
+        let runtime = try await DurableRuntime.orders(log: CallLog())
+        #expect(try await runtime.client.start(PlaceOrder.self, inputs: []).isEmpty)
+        #expect(await runtime.client.list().instances.isEmpty)
+    }
+
     @Test func startsChosenIds() async throws {
         let runtime = try await DurableRuntime.orders(log: CallLog())
         let ids = try await runtime.client.start(PlaceOrder.self, instances: orders(["a", "b", "c"]))

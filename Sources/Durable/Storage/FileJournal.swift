@@ -299,19 +299,13 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             } else {
                 wakeup.wait()
             }
-            if options.durability != .strict {
-                // Appends nobody waits for are written at most once per write delay: one `write`
-                // for many steps instead of a wake-up and a `write` for every few of them.
-                let deadline = DispatchTime.now() + Self.writeDelay
-                while state.withLock({ !$0.isSyncRequested && !$0.isClosing }), wakeup.wait(timeout: deadline) == .success {}
-            } else {
-                // Strict: the thread running a step writes and syncs it itself when the step ends
-                // (see `whenDurable`), usually within microseconds; stepping in at once only made
-                // it wait for the writer. So the writer takes what nobody synced after one sync
-                // interval, or at once if asked.
-                let deadline = DispatchTime.now() + interval
-                while state.withLock({ !$0.isSyncRequested && !$0.isClosing }), wakeup.wait(timeout: deadline) == .success {}
-            }
+            // Unless someone asks for a sync, give the appends a grace before taking them: one
+            // `write` for many steps instead of a wake-up and a `write` for every few of them.
+            // Strict waits a whole sync interval: the thread running a step writes and syncs it
+            // itself when the step ends (see `whenDurable`), and stepping in at once only made it
+            // wait for the writer.
+            let deadline = DispatchTime.now() + (options.durability == .strict ? interval : Self.writeDelay)
+            while state.withLock({ !$0.isSyncRequested && !$0.isClosing }), wakeup.wait(timeout: deadline) == .success {}
             let done = output.withLock { output in
                 let flushed = flush(&output, mustSync: false)
                 unsynced = output.synced < output.written && options.durability != .buffered

@@ -30,9 +30,13 @@ struct ReplayLog: Sendable {
         results.reserveCapacity(history.count / 2)
         commandsBySequence.reserveCapacity(history.count / 2)
         resolvedBySequence.reserveCapacity(history.count / 2)
+        // Sequence numbers are dense from 0, one event each, so a valid one is below the event
+        // count. Others (a damaged or hand-made history) index nothing: their results then fail
+        // the replay with a nondeterminism error instead of trapping or allocating without bound.
+        let limit = history.count
         for event in history {
             if let command = Command(recordedBy: event.kind), let sequence = event.kind.sequence {
-                grow(to: sequence)
+                guard grow(to: sequence, below: limit) else { continue }
                 commandsBySequence[sequence] = command
                 if command.isFireAndForget { resolvedBySequence[sequence] = true }
                 continue
@@ -41,8 +45,7 @@ struct ReplayLog: Sendable {
             case .taskCompleted(let sequence, _), .taskFailed(let sequence, _),
                 .subOrchestrationCompleted(let sequence, _), .subOrchestrationFailed(let sequence, _),
                 .timerFired(let sequence, _):
-                grow(to: sequence)
-                resolvedBySequence[sequence] = true
+                if grow(to: sequence, below: limit) { resolvedBySequence[sequence] = true }
                 results.append(event)
             case .eventRaised, .executionSuspended, .executionResumed:
                 results.append(event)
@@ -64,11 +67,14 @@ struct ReplayLog: Sendable {
         }
     }
 
-    private mutating func grow(to sequence: Int) {
+    /// Makes room for `sequence`; `false` (and nothing grows) if it is outside `0..<limit`.
+    private mutating func grow(to sequence: Int, below limit: Int) -> Bool {
+        guard sequence >= 0, sequence < limit else { return false }
         // Usually one step: sequence numbers come in order.
         while sequence >= commandsBySequence.count {
             commandsBySequence.append(nil)
             resolvedBySequence.append(false)
         }
+        return true
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Durable
 import Testing
 
@@ -38,6 +39,23 @@ struct PlaceOrderTruncated: Orchestration {
             RefundPayment(log: log)
             ScheduleShipping(log: log)
         }
+    }
+
+    /// A hand-made history can carry any sequence number; one that fits no command is an error, not a trap.
+    @Test func sequenceNumbersOutOfRangeFailTheReplayInsteadOfCrashing() async throws {
+        let start = Date(timeIntervalSince1970: 1_000)
+        let history = [
+            HistoryEvent(.executionStarted(name: "PlaceOrder", input: try Payload(encoding: Order(id: "x", amount: 1)), parent: nil, scheduledStart: nil), at: start),
+            HistoryEvent(.taskScheduled(sequence: -1, name: "CheckAndReserveInventory", input: .empty, attempt: 1), at: start),
+            HistoryEvent(.taskCompleted(sequence: -1, result: .empty), at: start),
+            HistoryEvent(.taskCompleted(sequence: .max, result: .empty), at: start),
+        ]
+        let replay = try await DurableRuntime.orders(log: CallLog()).replay(history)
+        guard case .failed(let failure) = replay.outcome else {
+            Issue.record("expected a failure, got \(replay.outcome)")
+            return
+        }
+        #expect(failure.errorType == String(reflecting: NondeterminismError.self))
     }
 
     @Test func replayWithADifferentActivityAtStepTwoFailsNamingBoth() async throws {

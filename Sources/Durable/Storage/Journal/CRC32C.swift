@@ -22,10 +22,9 @@ enum CRC32C {
         guard let base = bytes.baseAddress else { return ~crc }
         var index = 0
         let count = bytes.count
-        table.withUnsafeBufferPointer { table in
-            // One flat table read through one pointer: nested arrays cost a retain and a bounds
+        table.withUnsafeBufferPointer { t in
+            // One flat table read through one buffer: nested arrays cost a retain and a bounds
             // check per table on every record.
-            let t = table.baseAddress!
             while count - index >= 8 {
                 let low = crc ^ UInt32(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt32.self))
                 let high = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))

@@ -213,7 +213,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             enum Led { case ready(Result<Void, JournalError>), flushed(Flushed) }
             let led = output.withLock { output -> Led in
                 if let ready = enqueue(waiter, requestingSync: false).ready { return .ready(ready) }
-                return .flushed(flush(&output, mustSync: true))
+                return .flushed(flush(&output, by: .waitingThread))
             }
             switch led {
             case .ready(let ready): return waiter(ready)
@@ -307,7 +307,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             let deadline = DispatchTime.now() + (options.durability == .strict ? interval : Self.writeDelay)
             while state.withLock({ !$0.isSyncRequested && !$0.isClosing }), wakeup.wait(timeout: deadline) == .success {}
             let done = output.withLock { output in
-                let flushed = flush(&output, mustSync: false)
+                let flushed = flush(&output, by: .writer)
                 unsynced = output.synced < output.written && options.durability != .buffered
                 lastSync = output.lastSync
                 return flushed
@@ -332,15 +332,25 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         }
     }
 
-    /// Writes everything queued to the segment and, if anyone waits (or `mustSync`, or the last sync
-    /// is one sync interval old), syncs it. Runs with `output` held, on whichever thread holds it.
-    private func flush(_ output: inout Output, mustSync: Bool) -> Flushed {
+    /// Who flushes: the writer thread, or (strict durability) a thread that syncs for its own waiter.
+    private enum Flusher {
+        case writer
+        case waitingThread
+    }
+
+    /// Writes everything queued to the segment and, if anyone waits (or a waiting thread flushes,
+    /// or the last sync is one sync interval old), syncs it. Runs with `output` held, on whichever
+    /// thread holds it.
+    private func flush(_ output: inout Output, by flusher: Flusher) -> Flushed {
         var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
         let (upTo, closing, awaited) = state.withLock { state -> (UInt64, Bool, Bool) in
             swap(&output.batch, &state.buffer)
             rollover = state.rollover
             state.rollover = nil
-            state.isWakeupPending = false
+            // Only the writer's own flush re-arms the wake-up: a strict step that syncs itself
+            // leaves the writer asleep in its grace, or the next step's append would wake it again
+            // (a futex wake and two context switches per step, for nothing to write).
+            if flusher == .writer { state.isWakeupPending = false }
             state.isSyncRequested = false
             return (state.appended, state.isClosing, !state.waiters.isEmpty)
         }
@@ -358,7 +368,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             if options.durability == .buffered {
                 output.synced = output.written
             } else if output.synced < output.written,
-                mustSync || awaited || closing || DispatchTime.now() >= output.lastSync + Self.syncInterval
+                flusher == .waitingThread || awaited || closing || DispatchTime.now() >= output.lastSync + Self.syncInterval
             {
                 try output.segment.sync()
                 output.synced = output.written

@@ -128,7 +128,6 @@ private final class TimerHeap: @unchecked Sendable {
     }
 
     private func run() {
-        var due: [Callback] = []
         condition.lock()
         while !isStopped {
             guard let first = entries.first else {
@@ -142,31 +141,41 @@ private final class TimerHeap: @unchecked Sendable {
                 _ = condition.wait(until: first.deadline.addingTimeInterval(Self.leeway))
                 continue
             }
+            // Each batch goes to a worker as soon as it is taken: with ten thousand timers due at
+            // once, taking them all first kept every core idle for milliseconds.
             let now = Date()
+            var due: [Callback] = []
             while let entry = entries.first, entry.deadline <= now {
                 popFirst()
-                if let callback = callbacks[entry.key], callback.order == entry.order {
-                    callbacks.removeValue(forKey: entry.key)
-                    due.append(callback)
+                guard let index = callbacks.index(forKey: entry.key), callbacks.values[index].order == entry.order else {
+                    continue  // cancelled, or re-armed with a later entry
+                }
+                if due.isEmpty { due.reserveCapacity(Self.batch) }
+                due.append(callbacks.remove(at: index).value)
+                if due.count == Self.batch {
+                    condition.unlock()
+                    fire(due)
+                    due = []
+                    condition.lock()
                 }
             }
-            condition.unlock()
-            fireAll(due)
-            due.removeAll(keepingCapacity: true)
-            condition.lock()
+            if !due.isEmpty {
+                condition.unlock()
+                fire(due)
+                condition.lock()
+            }
         }
         condition.unlock()
     }
 
-    /// Runs callbacks on Dispatch workers in batches, so many timers due at once (and the
-    /// orchestration steps they resume) use every core while this thread goes back to waiting.
-    private func fireAll(_ due: [Callback]) {
-        let batch = 64
-        for start in stride(from: 0, to: due.count, by: batch) {
-            let slice = due[start..<min(start + batch, due.count)]
-            workers.async {
-                for callback in slice { callback.fire() }
-            }
+    /// Timers due together are fired this many to a Dispatch block.
+    private static let batch = 64
+
+    /// Runs callbacks on a Dispatch worker, so many timers due at once (and the orchestration
+    /// steps they resume) use every core while this thread goes on.
+    private func fire(_ due: [Callback]) {
+        workers.async {
+            for callback in due { callback.fire() }
         }
     }
 

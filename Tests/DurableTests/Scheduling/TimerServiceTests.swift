@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -15,5 +16,33 @@ import Testing
             #expect(firedAlready, "\(type(of: clock))")
             timers.cancelAll()
         }
+    }
+
+    /// The wall clock's heap fires timers due together in batches, handing each batch to a worker
+    /// while it takes the next: every armed timer fires once, no cancelled one fires.
+    @Test func timersDueTogetherFireOnceEachAndCancelledOnesNever() {
+        let timers = TimerService(clock: SystemClock())
+        defer { timers.cancelAll() }
+        let count = 1_000  // not a multiple of the batch size
+        let fired = Mutex<[Int]>([])
+        let allFired = DispatchGroup()
+        let deadline = Date().addingTimeInterval(0.05)
+        let owner = ObjectIdentifier(timers)
+        for sequence in 0..<count {
+            if sequence % 10 != 0 { allFired.enter() }
+            timers.schedule(.init(owner: owner, sequence: sequence), at: deadline) {
+                fired.withLock { $0.append(sequence) }
+                if sequence % 10 != 0 { allFired.leave() }
+            }
+        }
+        for sequence in stride(from: 0, to: count, by: 10) {
+            timers.cancel(.init(owner: owner, sequence: sequence))
+        }
+        #expect(allFired.wait(timeout: .now() + 10) == .success)
+        let firedSequences = fired.withLock { $0 }
+        let armed = Set((0..<count).filter { $0 % 10 != 0 })
+        #expect(firedSequences.count == Set(firedSequences).count, "a timer fired twice")
+        #expect(armed.subtracting(firedSequences).sorted() == [], "never fired")
+        #expect(Set(firedSequences).subtracting(armed).sorted() == [], "cancelled but fired")
     }
 }

@@ -144,7 +144,7 @@ public struct DurableClient: Sendable {
     ///
     /// - Parameter timeout: Measured on the wall clock: it bounds how long the caller waits.
     public func waitForStart(of instanceId: String, timeout: Duration? = nil) async throws -> InstanceStatus {
-        try await waiting(for: instanceId, timeout: timeout) { try await engine.wait(for: instanceId, until: .started) }
+        try await waiting(for: instanceId, until: .started, timeout: timeout)
     }
 
     /// Waits until the instance has finished and returns its final status.
@@ -152,7 +152,7 @@ public struct DurableClient: Sendable {
     /// - Parameter timeout: Measured on the wall clock: it bounds how long the caller waits.
     /// - Throws: ``DurableError/timedOut(instanceId:after:)`` if `timeout` passes first.
     public func waitForCompletion(of instanceId: String, timeout: Duration? = nil) async throws -> InstanceStatus {
-        try await waiting(for: instanceId, timeout: timeout) { try await engine.wait(for: instanceId, until: .finished) }
+        try await waiting(for: instanceId, until: .finished, timeout: timeout)
     }
 
     /// Waits for the instance to finish and returns its output.
@@ -170,11 +170,11 @@ public struct DurableClient: Sendable {
     }
 
     private func waiting(
-        for instanceId: String, timeout: Duration?, _ wait: @escaping @Sendable () async throws -> InstanceStatus
+        for instanceId: String, until condition: StatusWaiter.Condition, timeout: Duration?
     ) async throws -> InstanceStatus {
-        guard let timeout else { return try await wait() }
-        return try await withThrowingTaskGroup(of: InstanceStatus.self) { group in
-            group.addTask { try await wait() }
+        guard let timeout else { return try await engine.wait(for: instanceId, until: condition) }
+        return try await withThrowingTaskGroup(of: InstanceStatus.self) { [engine] group in
+            group.addTask { try await engine.wait(for: instanceId, until: condition) }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 throw DurableError.timedOut(instanceId: instanceId, after: timeout)

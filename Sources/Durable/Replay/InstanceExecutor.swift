@@ -102,6 +102,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// Jobs after the one running now in the drain's current batch. Draining thread only.
     private var jobsLeftInBatch = 0
 
+    /// This drain queued activity calls that no worker has been told of yet: the engine has an
+    /// ``afterDrain(_:)`` action for that. Draining thread only; cleared as the drain ends.
+    var hasUnannouncedActivities = false
+
     /// Whether the job running now is the only work the executor has: none after it in this
     /// batch, none queued since. Draining thread only (the instance's replay shortcut asks).
     var isRunningTheOnlyJob: Bool {
@@ -218,6 +222,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 // Hand the emptied batch's buffer back, so the next job queued does not allocate
                 // one (every step queues at least one job).
                 swap(&batch, &state.jobs)
+                hasUnannouncedActivities = false  // under the lock: the next drain may start on another thread
                 defer { state.afterDrain = [] }
                 return .idle(state.afterDrain)
             }

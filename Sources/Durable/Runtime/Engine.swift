@@ -225,6 +225,13 @@ final class Engine: InstanceHost {
                         }
                     }
                 }
+            } else if instance.executor.isCurrentThreadDraining {
+                // Workers hear of the drain's calls once, when it ends (see `ActivityWorkerPool.submit`).
+                let deferred = pool.submit(item, deferringHelp: true)
+                if deferred, !instance.executor.hasUnannouncedActivities {
+                    instance.executor.hasUnannouncedActivities = true
+                    instance.executor.afterDrain { [pool] in pool.announce() }
+                }
             } else {
                 pool.submit(item)
             }

@@ -37,6 +37,10 @@ final class ActivityWorkerPool: Sendable {
         }
 
         var waiting: Int { queue.count - head }
+
+        /// Calls waiting that no free worker will take. A worker delivering a result on this
+        /// thread takes a call next, so it needs no help.
+        var unattended: Int { waiting - (WorkerThread.isDelivering ? 1 : 0) }
     }
 
     private let state = Lock(State())
@@ -62,26 +66,63 @@ final class ActivityWorkerPool: Sendable {
         box.pool = self
     }
 
-    /// Queues an activity call, waking a parked worker or adding one if every worker is busy and
-    /// there is room for one.
-    func submit(_ item: ActivityWorkItem) {
-        enum Help { case none, wake(CheckedContinuation<Void, Never>), spawn }
-        let help = state.withLock { state -> Help in
-            guard !state.isShutDown else { return .none }
+    /// Queues an activity call, then wakes a parked worker (or adds one) if no worker is free to
+    /// take it — unless `deferringHelp`: then it returns `true` when help is needed, and the caller
+    /// calls ``announce()`` later.
+    ///
+    /// A drain that dispatches many calls (a fan-out) announces them once, when it ends: waking a
+    /// worker per call cost the orchestration's thread a futex wake and pool-lock contention each.
+    @discardableResult
+    func submit(_ item: ActivityWorkItem, deferringHelp: Bool = false) -> Bool {
+        var deferred = false
+        let needed = state.withLock { state -> Help in
+            guard !state.isShutDown else { return Help() }
             state.queue.append(item)
-            // A worker delivering a result on this thread takes the call next, so it needs no help.
-            let freeWorkers = WorkerThread.isDelivering ? 1 : 0
-            guard state.waiting > freeWorkers else { return .none }
-            if let parked = state.parked.popLast() { return .wake(parked) }
-            guard state.workers < limit else { return .none }
-            state.workers += 1
-            return .spawn
+            guard !deferringHelp else {
+                deferred = state.unattended > 0 && (!state.parked.isEmpty || state.workers < limit)
+                return Help()
+            }
+            return help(&state)
         }
-        switch help {
-        case .none: break
-        case .wake(let worker): worker.resume()
-        case .spawn: spawn.yield()
+        needed.give(spawn)
+        return deferred
+    }
+
+    /// Wakes (or adds) enough workers for the calls queued with deferred help.
+    func announce() {
+        state.withLock { help(&$0) }.give(spawn)
+    }
+
+    /// Workers to wake and to add so that every waiting call has one, within the limit.
+    private struct Help {
+        /// Parked workers to resume. Rarely more than `maximumParked` (two) are parked; one beyond
+        /// them stays parked until the next call, and no array is allocated per wake.
+        var wake: (CheckedContinuation<Void, Never>?, CheckedContinuation<Void, Never>?) = (nil, nil)
+        var spawn = 0
+
+        func give(_ spawner: AsyncStream<Void>.Continuation) {
+            wake.0?.resume()
+            wake.1?.resume()
+            for _ in 0..<spawn { spawner.yield() }
         }
+    }
+
+    /// Takes the parked workers to wake and counts the workers to add.
+    private func help(_ state: inout State) -> Help {
+        guard !state.isShutDown else { return Help() }
+        var needed = state.unattended
+        var given = Help()
+        if needed > 0, let parked = state.parked.popLast() {
+            given.wake.0 = parked
+            needed -= 1
+        }
+        if needed > 0, let parked = state.parked.popLast() {
+            given.wake.1 = parked
+            needed -= 1
+        }
+        given.spawn = max(0, min(needed, limit - state.workers))
+        state.workers += given.spawn
+        return given
     }
 
     /// Stops taking work and cancels running activities.

@@ -37,6 +37,9 @@ actor OrchestrationInstance {
     }
 
     private let log: ReplayLog
+    /// How many of `log.results` the code meets as replay; the rest (events a continue-as-new
+    /// carried into this execution) reach it for the first time.
+    private let replayedResultCount: Int
     /// The next history event to replay, an index into `log.results`.
     private var replayCursor = 0
     private var nextSequence = 0
@@ -57,10 +60,11 @@ actor OrchestrationInstance {
     /// The timestamp of the event being processed: the orchestration's clock.
     private(set) var currentTime: Date
 
-    /// Creates an instance from its history, which starts with ExecutionStarted.
+    /// Creates an instance from its history, which starts with ExecutionStarted. The last
+    /// `arrivingNow` events are new to the code (carried by a continue-as-new), not replay.
     init(
         instanceId: String, orchestration: OrchestrationEntry, input: Payload, history: some Collection<HistoryEvent>,
-        host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic
+        arrivingNow: Int = 0, host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic
     ) {
         self.instanceId = instanceId
         self.orchestration = orchestration
@@ -78,6 +82,7 @@ actor OrchestrationInstance {
         }
         self.currentTime = startedAt
         self.log = ReplayLog(history)
+        self.replayedResultCount = max(0, log.results.count - arrivingNow)
         executor.instance = self
     }
 
@@ -234,7 +239,7 @@ actor OrchestrationInstance {
     /// Whether the code is still re-running what history holds: events to deliver, commands or
     /// custom statuses to re-issue, or an end already recorded.
     var isReplaying: Bool {
-        replayCursor < log.results.count || nextSequence < log.commandCount || customStatusCount < log.customStatusCount
+        replayCursor < replayedResultCount || nextSequence < log.commandCount || customStatusCount < log.customStatusCount
             || log.isFinished
     }
 

@@ -26,6 +26,8 @@ struct Launch {
         self.status = status
         self.instance = carried.isEmpty
             ? OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: CollectionOfOne(started), host: host)
-            : OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: [started] + carried, host: host)
+            : OrchestrationInstance(
+                instanceId: id, orchestration: entry, input: input, history: [started] + carried, arrivingNow: carried.count,
+                host: host)
     }
 }

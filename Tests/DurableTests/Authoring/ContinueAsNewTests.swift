@@ -24,6 +24,19 @@ struct TickCounter: Orchestration {
     }
 }
 
+/// Generation 0 takes "a" and continues as new keeping "b" and "c"; generation 1 reports whether
+/// it was replaying when "b" reached it ("c" still to come).
+struct CarriedEventObserver: Orchestration {
+    func run(_ generation: Int, context: OrchestrationContext) async throws -> Bool {
+        guard generation > 0 else {
+            _ = try await context.waitForEvent("a", as: Int.self)
+            try context.continueAsNew(with: 1, keepUnprocessedEvents: true)
+        }
+        _ = try await context.waitForEvent("b", as: Int.self)
+        return context.isReplaying
+    }
+}
+
 @Suite struct ContinueAsNewTests {
     @Test func aThousandGenerationsKeepHistoryBoundedAndCountRight() async throws {
         let store = InMemoryHistoryStore()
@@ -47,6 +60,18 @@ struct TickCounter: Orchestration {
         for tick in 1...3 { try await runtime.client.raiseEvent(id, name: "tick", payload: tick) }
 
         #expect(try await runtime.client.result(of: id, as: TickCounter.self, timeout: .seconds(10)) == 3)
+    }
+
+    @Test func aCarriedEventIsLiveInTheNextGenerationNotAReplay() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) { CarriedEventObserver.self }
+        let id = try await runtime.client.start(CarriedEventObserver.self, input: 0)
+        // Unprocessed by generation 0, so carried into generation 1's history.
+        try await runtime.client.raiseEvent(id, name: "b", payload: 2)
+        try await runtime.client.raiseEvent(id, name: "c", payload: 3)
+        try await runtime.client.raiseEvent(id, name: "a", payload: 1)
+
+        let replaying = try await runtime.client.result(of: id, as: CarriedEventObserver.self, timeout: .seconds(10))
+        #expect(replaying == false)
     }
 
     @Test func continuingAsNewWithInputThatDoesNotFitFailsTheInstance() async throws {

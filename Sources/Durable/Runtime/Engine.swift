@@ -11,13 +11,17 @@ final class Engine: InstanceHost {
     let store: any HistoryStore
     let timers: TimerService
     private let pool: ActivityWorkerPool
+    /// Made once: a drain that needs workers registers it, instead of a new closure each time.
+    private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
 
     init(registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration) {
         self.registry = registry
         self.store = store
         self.timers = TimerService(clock: configuration.clock)
-        self.pool = ActivityWorkerPool(registry: registry, limit: max(1, configuration.maxConcurrentActivities))
+        let pool = ActivityWorkerPool(registry: registry, limit: max(1, configuration.maxConcurrentActivities))
+        self.pool = pool
+        self.announceActivities = { pool.announce() }
     }
 
     func now() -> Date { timers.clock.now }
@@ -230,7 +234,7 @@ final class Engine: InstanceHost {
                 let deferred = pool.submit(item, deferringHelp: true)
                 if deferred, !instance.executor.hasUnannouncedActivities {
                     instance.executor.hasUnannouncedActivities = true
-                    instance.executor.afterDrain { [pool] in pool.announce() }
+                    instance.executor.afterDrain(announceActivities)
                 }
             } else {
                 pool.submit(item)

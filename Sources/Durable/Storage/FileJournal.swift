@@ -5,9 +5,11 @@ import Synchronization
 /// The default history store: an append-only journal of segment files in a directory.
 ///
 /// Appends from every instance go to one writer thread, which writes each batch with one `write`
-/// and one `fsync` (group commit). On open it verifies every record, cuts away a torn last record,
-/// and refuses (or, with ``Options/repairCorruption``, repairs) damage anywhere else. Only one
-/// journal may have a directory open at a time.
+/// and one `fsync` (group commit). A `MANIFEST` names the files the journal consists of and the
+/// length of each sealed one; sync markers in the newest segment say how much of it was synced.
+/// On open it checks every file and record against them, cuts away a torn tail (unsynced bytes a
+/// crash left short or zero-filled), and refuses — or, with ``Options/repairCorruption``, sets
+/// aside — anything else that is wrong. Only one journal may have a directory open at a time.
 ///
 /// ```swift
 /// let runtime = try await DurableRuntime(storage: .directory(".durable")) { ... }
@@ -38,8 +40,13 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         /// Once this many sealed segments exist, live histories are rewritten into a checkpoint
         /// and the segments deleted, in the background.
         public var compactionThreshold: Int
-        /// Truncate the journal at a corrupt record (reporting what was dropped) instead of failing to open.
+        /// When opening finds damage, set aside exactly the damaged records and files, keep every
+        /// intact record before and after them, and rewrite the journal as one checkpoint of what
+        /// was kept (``RecoveryReport/repair`` says what was lost) instead of failing to open.
         public var repairCorruption: Bool
+        /// Histories larger than this are written as several records (a checkpoint or a
+        /// continue-as-new never exceeds the frame limit, however long the history).
+        var historyPartSize = 16 << 20
         /// Where the journal reports a repaired or truncated file; standard error by default.
         public var log: @Sendable (String) -> Void
 
@@ -77,13 +84,13 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     }
 
     private struct State {
-        var histories: [String: [HistoryEvent]]
+        var histories: JournalHistories
         var buffer: [UInt8] = []
         var appended: UInt64 = 0
         var durable: UInt64 = 0
         var waiters: [Waiter] = []
-        /// Seal the segment after this many bytes of `buffer` and report its number.
-        var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
+        /// Seal the segment after this many bytes of `buffer` and report its number (compaction).
+        var rollover: (afterBytes: Int, reply: @Sendable (Result<Int, JournalError>) -> Void)?
         var isWakeupPending = false
         /// A waiter asked the writer to sync (rather than syncing itself).
         var isSyncRequested = false
@@ -102,15 +109,24 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     /// (in strict durability) a thread that waits for a sync and does it itself.
     private struct Output: ~Copyable {
         var segment: AppendFile
-        var segmentNumber: Int
-        var sealedSegments: Int
+        var manifest: JournalManifest
         var batch: [UInt8] = []
         var written: UInt64 = 0
         var synced: UInt64 = 0
         var lastSync = DispatchTime.now()
+        /// Bytes of the segment known synced, and the most a sync marker in it vouches for: the
+        /// next write starts with a marker when the first is ahead.
+        var syncedBytes: Int
+        var markedBytes: Int
+        /// After a rollover failed (the next file could not be created), the size at which to try
+        /// again: appends go on to the current segment meanwhile.
+        var retryRolloverAt: Int?
+
+        var segmentNumber: Int { manifest.newest }
     }
 
-    private let directory: JournalDirectory
+    let directory: JournalDirectory
+    let journalID: JournalID
     private let state: Lock<State>
     private let output: Mutex<Output>
     private let wakeup = DispatchSemaphore(value: 0)
@@ -119,44 +135,95 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
 
     /// Opens (creating if needed) the journal in `path` and loads every history in it.
     ///
-    /// - Throws: ``JournalError/directoryLocked(path:)`` if another runtime has it open,
-    ///   ``JournalError/corruptRecord(file:offset:reason:)`` on damage before the end.
+    /// - Throws: ``JournalError/directoryLocked(path:)`` if another runtime has it open; without
+    ///   `repairCorruption`, ``JournalError/corruptRecord(file:offset:reason:)``,
+    ///   ``JournalError/missingFile(file:reason:)``, ``JournalError/truncatedFile(file:expectedLength:actualLength:)``,
+    ///   ``JournalError/foreignFile(file:reason:)`` or ``JournalError/unsupportedFormat(file:version:supported:)``
+    ///   for anything wrong with its files; ``JournalError/io(operation:path:errno:)`` with the real cause.
     public init(directory path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
         self.directory = JournalDirectory(path: path)
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw JournalError.io(operation: "create directory", path: path, errno: EACCES)
-        }
+        try directory.create()
         lockDescriptor = try directory.lock()
-        let scan: JournalScanner.Result
         do {
-            scan = try JournalScanner(directory: directory, repairCorruption: options.repairCorruption).scan()
-            recoveryReport = scan.report
-            state = Lock(State(histories: scan.histories))
-            let directory = self.directory
-            let current: Int
-            let segment: AppendFile
-            if let last = scan.lastSegment, last.validSize >= JournalDirectory.headerSize {
-                current = last.number
-                segment = try AppendFile.reopen(directory.url(.segment, current), keeping: last.validSize)
-            } else {
-                current = max(scan.lastSegment?.number ?? 0, scan.checkpoint ?? 0) + 1
-                segment = try AppendFile.create(directory.url(.segment, current))
-                directory.syncDirectory()
-            }
-            let sealed = try directory.files(.segment).filter { $0.number < current }.count
-            output = Mutex(Output(segment: segment, segmentNumber: current, sealedSegments: sealed))
+            let opened = try Self.open(directory, options: options)
+            recoveryReport = opened.report
+            journalID = opened.journal
+            state = Lock(State(histories: opened.histories))
+            output = Mutex(
+                Output(segment: opened.segment, manifest: opened.manifest, syncedBytes: opened.segment.size, markedBytes: opened.markedBytes))
         } catch {
             _ = Foundation.close(lockDescriptor)
             throw error
         }
-        if scan.report.tornTail != nil || scan.report.repair != nil { options.log(recoveryReport.description) }
+        if recoveryReport.tornTail != nil || recoveryReport.repair != nil || !recoveryReport.leftoversRemoved.isEmpty {
+            options.log(recoveryReport.description)
+        }
         let thread = Thread { [self] in writeLoop() }
         thread.name = "Durable journal writer"
         thread.start()
+    }
+
+    private struct Opened: ~Copyable {
+        var report: RecoveryReport
+        var journal: JournalID
+        var histories: JournalHistories
+        var segment: AppendFile
+        var manifest: JournalManifest
+        var markedBytes: Int
+    }
+
+    /// Scans the directory (salvaging, if a plain scan fails and repair is allowed) and leaves it
+    /// ready for appends: a new journal created, leftovers removed, a torn tail cut and synced.
+    private static func open(_ directory: JournalDirectory, options: Options) throws -> Opened {
+        var scan: JournalScanner.Result
+        do {
+            scan = try JournalScanner(directory: directory, salvage: false).scan()
+        } catch let error as JournalError where options.repairCorruption && error.isRepairable {
+            scan = try JournalScanner(directory: directory, salvage: true).scan()
+            var repair = RecoveryReport.Repair(damage: scan.damage, losses: scan.losses.values.sorted { $0.instanceId < $1.instanceId })
+            if repair.damage.isEmpty {
+                repair.damage = [.init(file: directory.path, offset: 0, length: 0, reason: "\(error)")]
+            }
+            for leftover in scan.leftovers { try directory.remove(leftover) }
+            let (segment, manifest, setAside) = try directory.rewrite(scan, partSize: options.historyPartSize)
+            repair.filesSetAside = setAside
+            scan.report.repair = repair
+            scan.report.leftoversRemoved = scan.leftovers
+            return Opened(
+                report: scan.report, journal: scan.journal, histories: scan.histories, segment: segment, manifest: manifest,
+                markedBytes: segment.size)
+        }
+        for leftover in scan.leftovers { try directory.remove(leftover) }
+        scan.report.leftoversRemoved = scan.leftovers
+        if scan.isNew {
+            if !scan.leftovers.isEmpty { try directory.syncDirectory() }
+            let (segment, manifest) = try directory.createJournal(scan.journal)
+            return Opened(
+                report: scan.report, journal: scan.journal, histories: scan.histories, segment: segment, manifest: manifest,
+                markedBytes: segment.size)
+        }
+        let newest = directory.url(.segment, scan.manifest.newest)
+        var segment: AppendFile
+        if scan.newestValidSize < FileHeader.size {
+            // The newest segment's header is torn (or the file is gone after a rebuilt manifest): write it again.
+            try directory.remove(newest)
+            segment = try directory.createSegment(scan.manifest.newest, journal: scan.journal)
+        } else {
+            segment = try AppendFile.reopen(newest, keeping: scan.newestValidSize)
+            // What a killed process wrote is kept: synced now, a marker in the next batch vouches for it.
+            do {
+                try segment.sync()
+            } catch {
+                segment.close()
+                throw error
+            }
+        }
+        if !scan.leftovers.isEmpty { try directory.syncDirectory() }
+        return Opened(
+            report: scan.report, journal: scan.journal, histories: scan.histories, segment: segment, manifest: scan.manifest,
+            markedBytes: max(FileHeader.size, scan.newestSyncedThrough))
     }
 
     // MARK: HistoryStore
@@ -164,23 +231,30 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     public var dispatchWaitsForDurability: Bool { options.durability == .strict }
 
     public func append(_ event: HistoryEvent, to instanceId: String) throws -> JournalPosition {
-        try write(.append(instanceId: instanceId, event: event)) { $0[instanceId, default: .withRoomForAFewSteps].append(event) }
+        try write(.append(instanceId: instanceId, event: event)) { $0.append(event, to: instanceId) }
     }
 
     public func replaceHistory(of instanceId: String, with events: [HistoryEvent]) throws -> JournalPosition {
-        try write(.replace(instanceId: instanceId, events: events)) { $0[instanceId] = events }
+        // Framed under the lock, where the new generation is known: replacements are rare (a
+        // continue-as-new, a reused id), and a long history is split into parts here.
+        try enqueue { state in
+            let generation = state.histories.entries[instanceId].map { $0.generation &+ 1 } ?? 0
+            try JournalRecord.frameHistory(
+                of: instanceId, events, generation: generation, partSize: options.historyPartSize, into: &state.buffer)
+            _ = state.histories.replace(instanceId, with: events)
+        }
     }
 
     public func removeHistory(of instanceId: String) throws {
-        _ = try write(.remove(instanceId: instanceId)) { $0.removeValue(forKey: instanceId) }
+        _ = try write(.remove(instanceId: instanceId)) { (0, $0.remove(instanceId)) }
     }
 
     public func history(of instanceId: String) -> [HistoryEvent]? {
-        state.withLock { $0.histories[instanceId] }
+        state.withLock { $0.histories.history(of: instanceId) }
     }
 
     public func allHistories() -> [String: [HistoryEvent]] {
-        state.withLock { $0.histories }
+        state.withLock { $0.histories.histories }
     }
 
     public func isDurable(_ position: JournalPosition) -> Bool {
@@ -250,7 +324,20 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         guard wasOpen else { return }
         wakeup.signal()
         stopped.wait()
-        output.withLock { $0.segment.close() }
+        let failed = state.withLock { $0.failure != nil }
+        output.withLock { output in
+            // The writer's last flush synced everything; a marker saying so lets the next open
+            // treat damage anywhere in this segment as corruption, not as a torn tail.
+            if !failed, output.syncedBytes > output.markedBytes, options.durability != .buffered {
+                var marker: [UInt8] = []
+                if (try? JournalRecord.syncMarker(syncedThrough: output.syncedBytes).frame(into: &marker)) != nil,
+                    (try? output.segment.write(marker)) != nil
+                {
+                    try? output.segment.sync()
+                }
+            }
+            output.segment.close()
+        }
         _ = flock(lockDescriptor, LOCK_UN)
         _ = Foundation.close(lockDescriptor)
     }
@@ -258,26 +345,37 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     /// The bytes the journal's files take on disk now.
     public var sizeOnDisk: Int {
         let files = ((try? directory.files(.segment)) ?? []) + ((try? directory.files(.checkpoint)) ?? [])
-        return files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? Int) ?? 0) }
+        return files.reduce(0) { $0 + max(0, journalFileSize($1.path)) }
     }
 
     // MARK: Appending
 
-    private func write(_ record: JournalRecord, applying change: (inout [String: [HistoryEvent]]) -> Void) throws
-        -> JournalPosition
-    {
-        // Framed outside the lock (framing under it made concurrent appends contend), into a
-        // buffer this thread reuses.
-        let (position, wake) = try FrameScratch.framing(record) { bytes in
-            try state.withLock { state -> (UInt64, Bool) in
-                if let failure = state.failure { throw failure }
-                guard !state.isClosing else { throw JournalError.closed }
-                change(&state.histories)
+    /// Queues one record. It is framed outside the lock (framing under it made concurrent appends
+    /// contend), into a buffer this thread reuses; under the lock it only gets its place in its
+    /// instance's history (index and generation) stamped into its header.
+    private func write(
+        _ record: JournalRecord, stamping change: (inout JournalHistories) -> (index: UInt32, generation: UInt32)
+    ) throws -> JournalPosition {
+        try FrameScratch.framing(record) { bytes in
+            try enqueue { state in
+                let stamp = change(&state.histories)
+                let start = state.buffer.count
                 state.buffer.append(contentsOf: bytes)
-                state.appended += 1
-                defer { state.isWakeupPending = true }
-                return (state.appended, !state.isWakeupPending)
+                JournalRecord.stamp(&state.buffer, at: start, index: stamp.index, generation: stamp.generation)
             }
+        }
+    }
+
+    /// Runs `add` (which appends framed records to the buffer) unless the journal failed or is
+    /// closing, counts one append, and wakes the writer if it is not woken already.
+    private func enqueue(_ add: (inout State) throws -> Void) throws -> JournalPosition {
+        let (position, wake) = try state.withLock { state -> (UInt64, Bool) in
+            if let failure = state.failure { throw failure }
+            guard !state.isClosing else { throw JournalError.closed }
+            try add(&state)
+            state.appended += 1
+            defer { state.isWakeupPending = true }
+            return (state.appended, !state.isWakeupPending)
         }
         if wake { wakeup.signal() }
         return JournalPosition(position)
@@ -342,7 +440,7 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     /// or the last sync is one sync interval old), syncs it. Runs with `output` held, on whichever
     /// thread holds it.
     private func flush(_ output: inout Output, by flusher: Flusher) -> Flushed {
-        var rollover: (afterBytes: Int, reply: @Sendable (Int) -> Void)?
+        var rollover: (afterBytes: Int, reply: @Sendable (Result<Int, JournalError>) -> Void)?
         let (upTo, closing, awaited) = state.withLock { state -> (UInt64, Bool, Bool) in
             swap(&output.batch, &state.buffer)
             rollover = state.rollover
@@ -357,12 +455,17 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         var flushed = Flushed(isClosing: closing)
         do {
             if let rollover {
-                try output.segment.write(Array(output.batch[..<rollover.afterBytes]))
-                let sealed = try sealSegment(&output)
-                try output.segment.write(Array(output.batch[rollover.afterBytes...]))
-                rollover.reply(sealed)
+                try writeMarked(output.batch[..<rollover.afterBytes], to: &output)
+                let sealed = output.segmentNumber
+                do {
+                    try rollOver(&output)
+                    rollover.reply(.success(sealed))
+                } catch RolloverFailure.notCommitted(let error) {
+                    rollover.reply(.failure(error))
+                }
+                try writeMarked(output.batch[rollover.afterBytes...], to: &output)
             } else if !output.batch.isEmpty {
-                try output.segment.write(output.batch)
+                try writeMarked(output.batch[...], to: &output)
             }
             output.written = upTo
             if options.durability == .buffered {
@@ -372,18 +475,27 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             {
                 try output.segment.sync()
                 output.synced = output.written
+                output.syncedBytes = output.segment.size
                 output.lastSync = DispatchTime.now()
             }
-            if output.segment.size >= options.segmentSize {
-                _ = try sealSegment(&output)  // syncs what it seals
-                output.synced = output.written
-                compactIfDue(&output)
+            if output.segment.size >= max(options.segmentSize, output.retryRolloverAt ?? 0) {
+                do {
+                    try rollOver(&output)  // syncs what it seals
+                    output.synced = output.written
+                    compactIfDue(&output)
+                } catch RolloverFailure.notCommitted(let error) {
+                    // Appends go on to this segment; try again after another quarter segment.
+                    output.retryRolloverAt = output.segment.size + max(1, options.segmentSize / 4)
+                    options.log("Could not start a new journal segment (appends continue in the current one): \(error)")
+                }
             }
         } catch {
             let failure = error as? JournalError ?? .io(operation: "write", path: output.segment.path, errno: EIO)
             flushed.result = .failure(failure)
             flushed.waiters = state.withLock { state in
-                state.failure = failure
+                // The first failure is the one to report: later ones only follow from it.
+                if state.failure == nil { state.failure = failure }
+                flushed.result = .failure(state.failure ?? failure)
                 defer { state.waiters = [] }
                 return state.waiters
             }
@@ -402,6 +514,20 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         return flushed
     }
 
+    /// Writes `bytes` to the segment, preceded by a sync marker if a sync happened since the last
+    /// marker: the marker makes the bytes before it known-synced to a reader, so damage there is
+    /// reported as corruption rather than cut away as a torn tail.
+    private func writeMarked(_ bytes: ArraySlice<UInt8>, to output: inout Output) throws {
+        guard !bytes.isEmpty else { return }
+        guard output.syncedBytes > output.markedBytes else {
+            return try bytes.withUnsafeBytes { try output.segment.write($0) }
+        }
+        var marker: [UInt8] = []
+        try JournalRecord.syncMarker(syncedThrough: output.syncedBytes).frame(into: &marker)
+        output.markedBytes = output.syncedBytes
+        try marker.withUnsafeBytes { marker in try bytes.withUnsafeBytes { try output.segment.write(marker, $0) } }
+    }
+
     /// The longest an appended record waits to be written when nobody waits for it.
     private static let writeDelay = DispatchTimeInterval.milliseconds(1)
 
@@ -409,39 +535,67 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     static let syncIntervalMilliseconds = 5
     private static let syncInterval = DispatchTimeInterval.milliseconds(syncIntervalMilliseconds)
 
-    /// Syncs and closes the current segment and starts the next; returns the sealed segment's number.
-    private func sealSegment(_ output: inout Output) throws -> Int {
-        try output.segment.sync()
+    /// A rollover that failed before the manifest named the new segment: the current segment is
+    /// still open and appends can go on there.
+    private enum RolloverFailure: Error {
+        case notCommitted(JournalError)
+    }
+
+    /// Seals the current segment and starts the next. The new file is created and synced and the
+    /// manifest renamed to name it (with the sealed file's length) before the current one is
+    /// closed, so a failure before that leaves the journal as it was.
+    private func rollOver(_ output: inout Output) throws {
+        var next: AppendFile
+        var manifest = output.manifest
+        do {
+            try output.segment.sync()
+            output.syncedBytes = output.segment.size
+            next = try directory.createSegment(manifest.newest + 1, journal: journalID)
+        } catch let error as JournalError {
+            throw RolloverFailure.notCommitted(error)
+        }
+        manifest.sealed.append(.init(number: manifest.newest, length: output.segment.size))
+        manifest.newest += 1
+        do {
+            try directory.replaceManifest(manifest, journal: journalID)
+        } catch let error as JournalError {
+            next.close()
+            unlink(next.path)
+            throw RolloverFailure.notCommitted(error)
+        }
         output.segment.close()
-        let sealed = output.segmentNumber
-        output.segmentNumber += 1
-        output.sealedSegments += 1
-        output.segment = try AppendFile.create(directory.url(.segment, output.segmentNumber))
-        directory.syncDirectory()
-        return sealed
+        output.segment = next
+        output.manifest = manifest
+        output.syncedBytes = next.size
+        output.markedBytes = next.size
+        output.retryRolloverAt = nil
+        try directory.syncDirectory()  // committed already: a failure here fails the journal
     }
 
     // MARK: Compaction
 
     private func compactIfDue(_ output: inout Output) {
-        guard output.sealedSegments >= options.compactionThreshold else { return }
-        output.sealedSegments = 0
+        guard output.manifest.sealed.count >= options.compactionThreshold else { return }
         Task.detached(priority: .utility) { [self] in try? await compact() }
     }
 
     /// Rewrites every history into one checkpoint file and deletes the segments it replaces.
-    /// Purged instances and superseded executions take no space afterwards.
+    /// Purged instances and superseded executions take no space afterwards. A history too long
+    /// for one record is written in parts, so no checkpoint record exceeds the frame limit.
     public func compact() async throws {
+        typealias Taken = (snapshot: [String: JournalHistories.Entry], sealed: Int)
         // The snapshot and the segment boundary are taken under one lock, so the checkpoint holds
         // exactly what the segments up to the sealed one hold.
-        let taken = try await withCheckedThrowingContinuation {
-            (continuation: CheckedContinuation<(snapshot: [String: [HistoryEvent]], sealed: Int)?, any Error>) in
-            let refusal = state.withLock { state -> Result<(snapshot: [String: [HistoryEvent]], sealed: Int)?, any Error>? in
+        let taken = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Taken?, any Error>) in
+            let refusal = state.withLock { state -> Result<Taken?, any Error>? in
                 if let failure = state.failure { return .failure(failure) }
                 guard !state.isCompacting, !state.isClosing else { return .success(nil) }
                 state.isCompacting = true
-                let snapshot = state.histories
-                state.rollover = (state.buffer.count, { continuation.resume(returning: (snapshot, $0)) })
+                let snapshot = state.histories.snapshot
+                state.rollover = (
+                    state.buffer.count,
+                    { sealed in continuation.resume(with: sealed.map { Optional((snapshot, $0)) }.mapError { $0 as any Error }) }
+                )
                 state.isWakeupPending = true
                 return nil
             }
@@ -449,25 +603,27 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         }
         guard let (snapshot, sealed) = taken else { return }
         defer { state.withLock { $0.isCompacting = false } }
-        let temporary = directory.url(.checkpoint, sealed) + ".tmp"
-        var file = try AppendFile.create(temporary)
-        var buffer: [UInt8] = []
-        for (instanceId, events) in snapshot {
-            JournalRecord.replace(instanceId: instanceId, events: events).frame(into: &buffer)
-            if buffer.count > 1 << 20 {
-                try file.write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
+        let length = try directory.writeCheckpoint(sealed, journal: journalID, histories: snapshot, partSize: options.historyPartSize)
+        // Committed by the manifest naming it; only then are the files it replaces deleted.
+        try output.withLock { output in
+            var manifest = output.manifest
+            manifest.checkpoint = .init(number: sealed, length: length)
+            manifest.sealed.removeAll { $0.number <= sealed }
+            try directory.writeManifest(manifest, journal: journalID)
+            output.manifest = manifest
         }
-        try file.write(buffer)
-        try file.sync()
-        file.close()
-        guard rename(temporary, directory.url(.checkpoint, sealed)) == 0 else {
-            throw JournalError.io(operation: "rename", path: temporary, errno: errno)
-        }
-        directory.syncDirectory()
-        for old in try directory.files(.segment) where old.number <= sealed { unlink(old.path) }
-        for old in try directory.files(.checkpoint) where old.number < sealed { unlink(old.path) }
+        for old in try directory.files(.segment) where old.number <= sealed { try directory.remove(old.path) }
+        for old in try directory.files(.checkpoint) where old.number < sealed { try directory.remove(old.path) }
+        try directory.syncDirectory()
     }
+}
 
+extension JournalError {
+    /// Whether `repairCorruption` can do something about it: damage, not a system call's failure.
+    var isRepairable: Bool {
+        switch self {
+        case .corruptRecord, .unsupportedFormat, .missingFile, .truncatedFile, .foreignFile: true
+        case .directoryLocked, .recordTooLarge, .io, .closed: false
+        }
+    }
 }

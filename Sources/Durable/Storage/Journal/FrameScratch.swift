@@ -12,10 +12,11 @@ final class FrameScratch {
     private var bytes: [UInt8] = []
 
     /// Frames `record` into this thread's buffer and hands the bytes to `body`.
-    static func framing<T>(_ record: JournalRecord, _ body: ([UInt8]) throws -> T) rethrows -> T {
+    /// - Throws: ``JournalError/recordTooLarge(instanceId:size:limit:)``, or what `body` throws.
+    static func framing<T>(_ record: JournalRecord, _ body: ([UInt8]) throws -> T) throws -> T {
         let scratch = current
         scratch.bytes.removeAll(keepingCapacity: true)
-        record.frame(into: &scratch.bytes)
+        try record.frame(into: &scratch.bytes)
         defer {
             // A whole history replaced (continue-as-new, compaction) can be large; keep no giant.
             if scratch.bytes.capacity > 1 << 16 { scratch.bytes = [] }

@@ -1,177 +1,362 @@
-import Foundation
-
-/// What opening a journal found and did: how much it loaded, and any damage it cut away.
-public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
-    /// A partially written last record, removed: the crash happened while it was being written.
-    public struct TornTail: Sendable, Hashable {
-        /// The file it was in.
-        public var file: String
-        /// Where the file now ends.
-        public var offset: Int
-        /// How many bytes were removed.
-        public var bytesRemoved: Int
-    }
-
-    /// Damage before the end of the journal, cut away because `repairCorruption` was set.
-    public struct Repair: Sendable, Hashable {
-        /// The file holding the first damaged record.
-        public var file: String
-        /// Where the damaged record started; the journal now ends there.
-        public var offset: Int
-        /// Why the record was rejected.
-        public var reason: String
-        /// Bytes dropped: the rest of that file and every later file.
-        public var bytesDropped: Int
-        /// Later files deleted.
-        public var filesDropped: [String]
-    }
-
-    /// Files read.
-    public var filesLoaded = 0
-    /// Records applied.
-    public var recordsLoaded = 0
-    /// Set if the last record was torn.
-    public var tornTail: TornTail?
-    /// Set if corruption was repaired.
-    public var repair: Repair?
-
-    public var description: String {
-        var lines = ["Loaded \(recordsLoaded) records from \(filesLoaded) files."]
-        if let tornTail {
-            lines.append("Truncated a torn last record: \(tornTail.bytesRemoved) bytes at offset \(tornTail.offset) of \(tornTail.file).")
-        }
-        if let repair {
-            lines.append(
-                "Repaired corruption at offset \(repair.offset) of \(repair.file) (\(repair.reason)): dropped "
-                    + "\(repair.bytesDropped) bytes and \(repair.filesDropped.count) later files.")
-        }
-        return lines.joined(separator: " ")
-    }
-}
-
-/// Reads a journal directory back into histories, verifying every record.
+/// Reads a journal directory back into histories, verifying every file and record against the
+/// manifest, the file headers, the records' checksums and each instance's chain of records.
+///
+/// Two policies share the walk. A plain open throws the first problem as a typed
+/// ``JournalError`` naming the file (and offset). Salvage — what `repairCorruption` runs after a
+/// plain open failed — records each problem, steps over exactly the damaged bytes, and keeps every
+/// intact record before and after them.
+///
+/// The one thing not treated as damage is a torn tail: the end of the newest segment beyond its
+/// last sync marker (bytes that may never have been synced) that is cut short or zero-filled from
+/// a 512-byte boundary, as a crash or power loss leaves it. (This file is over 400 lines because
+/// the walk and its two policies only make sense read together.)
 struct JournalScanner {
     let directory: JournalDirectory
-    let repairCorruption: Bool
+    let salvage: Bool
 
     struct Result {
-        var histories: [String: [HistoryEvent]] = [:]
+        var histories = JournalHistories()
         var report = RecoveryReport()
-        /// The newest checkpoint, which supersedes every segment up to its number.
-        var checkpoint: Int?
-        /// The last segment and how many of its bytes are valid: appends continue there.
-        var lastSegment: (number: Int, validSize: Int)?
+        var journal = JournalID.random()
+        var manifest = JournalManifest(checkpoint: nil, sealed: [], newest: 1)
+        /// How many bytes of the newest segment are valid (below a header's size: the header is
+        /// rewritten), and how many of them its sync markers say were synced.
+        var newestValidSize = 0
+        var newestSyncedThrough = 0
+        /// The directory held no journal yet: the writer creates one.
+        var isNew = false
+        /// Files of an interrupted rollover or compaction, to delete once the journal is open.
+        var leftovers: [String] = []
+        /// Salvage only: files to move into `damaged/` once the kept records are rewritten.
+        var setAside: [String] = []
+        var damage: [RecoveryReport.Repair.Damage] = []
+        var losses: [String: RecoveryReport.Repair.Loss] = [:]
     }
 
-    private enum Damage: Error {
-        case torn(offset: Int)
-        case corrupt(offset: Int, reason: String)
+    private struct Listing {
+        var segments: [Int: String] = [:]
+        var checkpoints: [Int: String] = [:]
+        var temporaries: [String] = []
     }
 
     func scan() throws -> Result {
         var result = Result()
-        if let checkpoint = try directory.files(.checkpoint).last {
-            result.checkpoint = checkpoint.number
-            _ = try load(checkpoint.path, isLast: false, laterFiles: [], into: &result)
+        let listing = try list()
+        let found: (manifest: JournalManifest, journal: JournalID)?
+        do {
+            found = try directory.readManifest()
+        } catch let error as JournalError where salvage {
+            result.damage.append(.init(file: directory.manifestPath, offset: 0, length: 0, reason: "\(error)"))
+            found = nil
         }
-        let segments = try directory.files(.segment).filter { $0.number > (result.checkpoint ?? -1) }
-        for (index, segment) in segments.enumerated() {
-            let later = Array(segments[(index + 1)...].map(\.path))
-            let validSize = try load(segment.path, isLast: index == segments.count - 1, laterFiles: later, into: &result)
-            result.lastSegment = (segment.number, validSize)
-            if result.report.repair != nil { break }  // everything after the damage is gone
+        result.leftovers = listing.temporaries
+        guard let found else {
+            try openWithoutManifest(listing, into: &result)
+            return result
         }
+        result.journal = found.journal
+        result.manifest = found.manifest
+        try load(listing, following: found.manifest, into: &result)
         return result
     }
 
-    /// Applies the file's records; returns how many of its bytes are valid.
-    private func load(_ path: String, isLast: Bool, laterFiles: [String], into result: inout Result) throws -> Int {
-        let bytes = try readFile(path)
-        result.report.filesLoaded += 1
+    private func list() throws -> Listing {
+        var listing = Listing()
+        for name in try directory.entries() {
+            let path = (directory.path as NSString).appendingPathComponent(name)
+            if name.hasSuffix(".tmp") { listing.temporaries.append(path) }
+            for kind in [JournalDirectory.FileKind.segment, .checkpoint] {
+                let prefix = kind.rawValue + "-"
+                guard name.hasPrefix(prefix), name.hasSuffix(".log"),
+                    let number = Int(name.dropFirst(prefix.count).dropLast(4)), number >= 0
+                else { continue }
+                if kind == .segment { listing.segments[number] = path } else { listing.checkpoints[number] = path }
+            }
+        }
+        return listing
+    }
+
+    /// No manifest: a new directory, a crash while the journal was being created, an older
+    /// format, or a journal whose manifest is gone.
+    private func openWithoutManifest(_ listing: Listing, into result: inout Result) throws {
+        let files = (listing.checkpoints.sorted { $0.key < $1.key } + listing.segments.sorted { $0.key < $1.key }).map(\.value)
+        result.isNew = true
+        if files.isEmpty { return }
+        var holdsRecords = false
+        for file in files {
+            let bytes = (try? readFile(file)) ?? []
+            let header = bytes.withUnsafeBytes { FileHeader.decode($0) }
+            if case .failure(.unsupportedVersion(let version)) = header, !salvage {
+                throw JournalError.unsupportedFormat(file: file, version: version, supported: FileHeader.formatVersion)
+            }
+            if bytes.count > FileHeader.size { holdsRecords = true }
+        }
+        // Created, then killed before the manifest was written: nothing was ever acknowledged.
+        guard holdsRecords else {
+            result.leftovers += files
+            return
+        }
+        guard salvage else {
+            throw JournalError.missingFile(
+                file: directory.manifestPath,
+                reason: "the directory holds \(files.count) journal files but no manifest, so which files and how many "
+                    + "bytes the journal consists of cannot be checked (the manifest was deleted, or the directory is a partial copy)")
+        }
+        result.isNew = false
+        result.damage.append(.init(file: directory.manifestPath, offset: 0, length: 0, reason: "missing: rebuilt from the files present"))
+        // The newest checkpoint with a readable header is the base; every later segment follows it.
+        let checkpoint = listing.checkpoints.sorted { $0.key > $1.key }.first { header(of: $0.value) != nil }
+        let base = checkpoint.flatMap { header(of: $0.value) } ?? listing.segments.sorted { $0.key < $1.key }.lazy
+            .compactMap { header(of: $0.value) }.first
+        result.journal = base?.journal ?? result.journal
+        let segments = listing.segments.keys.filter { $0 > (checkpoint?.key ?? -1) }.sorted()
+        result.manifest = JournalManifest(
+            checkpoint: checkpoint.map { .init(number: $0.key, length: 0) }, sealed: segments.dropLast().map { .init(number: $0, length: 0) },
+            newest: segments.last ?? (checkpoint?.key ?? 0) + 1)
+        try load(listing, following: result.manifest, into: &result, lengthsKnown: false)
+    }
+
+    private func header(of file: String) -> FileHeader? {
+        guard let bytes = try? readFile(file), case .success(let header) = bytes.withUnsafeBytes({ FileHeader.decode($0) })
+        else { return nil }
+        return header
+    }
+
+    /// Checks the directory's files against the manifest and loads them in order.
+    private func load(_ listing: Listing, following manifest: JournalManifest, into result: inout Result, lengthsKnown: Bool = true) throws {
+        let base = manifest.checkpoint?.number ?? -1
+        let listed = Set(manifest.sealed.map(\.number) + [manifest.newest])
+        for (number, path) in listing.checkpoints where number != manifest.checkpoint?.number {
+            // Older: compaction finished but had not deleted it. Newer: compaction was interrupted
+            // before the manifest named it, and the segments it would replace are all still here.
+            result.leftovers.append(path)
+        }
+        for (number, path) in listing.segments.sorted(by: { $0.key < $1.key }) where !listed.contains(number) {
+            if number <= base {
+                result.leftovers.append(path)  // replaced by the checkpoint; compaction had not deleted it
+            } else if number == manifest.newest + 1, journalFileSize(path) <= FileHeader.size {
+                result.leftovers.append(path)  // a rollover interrupted before the manifest named it
+            } else {
+                let reason = "segment \(number) is not in the journal's manifest (its newest segment is \(manifest.newest))"
+                guard salvage else { throw JournalError.foreignFile(file: path, reason: reason) }
+                result.damage.append(.init(file: path, offset: 0, length: max(0, journalFileSize(path)), reason: reason))
+                result.setAside.append(path)
+            }
+        }
+        for file in manifest.files {
+            let path = directory.url(file.kind, file.number)
+            let present = file.kind == .checkpoint ? listing.checkpoints[file.number] != nil : listing.segments[file.number] != nil
+            let isNewest = file.kind == .segment && file.number == manifest.newest
+            guard present else {
+                let reason = "the manifest lists \(file.kind.rawValue) \(file.number)" + (file.length.map { " (\($0) bytes)" } ?? "")
+                if isNewest, !lengthsKnown { continue }
+                guard salvage else { throw JournalError.missingFile(file: path, reason: reason) }
+                result.damage.append(.init(file: path, offset: 0, length: file.length ?? 0, reason: "missing: \(reason)"))
+                continue
+            }
+            try loadFile(path, kind: file.kind, number: file.number, sealedLength: lengthsKnown ? file.length : nil, isNewest: isNewest, into: &result)
+        }
+    }
+
+    // MARK: One file
+
+    private func loadFile(
+        _ path: String, kind: JournalDirectory.FileKind, number: Int, sealedLength: Int?, isNewest: Bool, into result: inout Result
+    ) throws {
+        let bytes: [UInt8]
         do {
-            return try bytes.withUnsafeBytes { buffer in
-                try apply(buffer, isLast: isLast, into: &result)
+            bytes = try readFile(path)
+        } catch let error as JournalError where salvage {
+            result.damage.append(.init(file: path, offset: 0, length: 0, reason: "\(error)"))
+            result.setAside.append(path)
+            return
+        }
+        result.report.filesLoaded += 1
+        try bytes.withUnsafeBytes { buffer in
+            guard try checkHeader(buffer, path: path, kind: kind, number: number, isNewest: isNewest, into: &result) else { return }
+            if let sealedLength, buffer.count != sealedLength {
+                if !salvage {
+                    if buffer.count < sealedLength {
+                        throw JournalError.truncatedFile(file: path, expectedLength: sealedLength, actualLength: buffer.count)
+                    }
+                    throw JournalError.corruptRecord(file: path, offset: sealedLength, reason: "bytes after the file's sealed end")
+                }
+                if buffer.count < sealedLength {
+                    result.damage.append(
+                        .init(file: path, offset: buffer.count, length: sealedLength - buffer.count, reason: "cut short: synced records are gone"))
+                }
             }
-        } catch let damage as Damage {
-            switch damage {
-            case .torn(let offset):
-                result.report.tornTail = .init(file: path, offset: offset, bytesRemoved: bytes.count - offset)
-                return offset
-            case .corrupt(let offset, let reason):
-                guard repairCorruption else { throw JournalError.corruptRecord(file: path, offset: offset, reason: reason) }
-                let laterBytes = laterFiles.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-                result.report.repair = .init(
-                    file: path, offset: offset, reason: reason, bytesDropped: bytes.count - offset + laterBytes,
-                    filesDropped: laterFiles)
-                for file in laterFiles { try? FileManager.default.removeItem(atPath: file) }
-                return offset
-            }
+            try loadRecords(buffer, path: path, isNewest: isNewest, into: &result)
         }
     }
 
-    private func apply(_ bytes: UnsafeRawBufferPointer, isLast: Bool, into result: inout Result) throws -> Int {
-        let headerSize = JournalDirectory.headerSize
-        guard bytes.count >= headerSize else {
-            // A file cut short while its header was written: only the newest segment can be.
-            if isLast { throw Damage.torn(offset: 0) }
-            throw Damage.corrupt(offset: 0, reason: "file shorter than its header")
+    /// Whether the file's header is this journal's; `false` if the file must be skipped.
+    private func checkHeader(
+        _ bytes: UnsafeRawBufferPointer, path: String, kind: JournalDirectory.FileKind, number: Int, isNewest: Bool,
+        into result: inout Result
+    ) throws -> Bool {
+        func reject(_ error: JournalError) throws -> Bool {
+            guard salvage else { throw error }
+            result.damage.append(.init(file: path, offset: 0, length: bytes.count, reason: "\(error)"))
+            result.setAside.append(path)
+            return false
         }
-        guard Array(bytes[0..<JournalDirectory.magic.count]) == JournalDirectory.magic else {
-            throw Damage.corrupt(offset: 0, reason: "not a Durable journal file")
+        switch FileHeader.decode(bytes) {
+        case .failure(.torn) where isNewest:
+            // Created by a rollover whose header never reached the disk: nothing in it was synced.
+            if bytes.count > 0 { result.report.tornTail = .init(file: path, offset: 0, bytesRemoved: bytes.count) }
+            result.newestValidSize = 0
+            return false
+        case .failure(.torn):
+            return try reject(.corruptRecord(file: path, offset: 0, reason: "file header is cut short or zero-filled"))
+        case .failure(.notAJournalFile):
+            return try reject(.corruptRecord(file: path, offset: 0, reason: "not a Durable journal file (bad magic)"))
+        case .failure(.unsupportedVersion(let version)):
+            return try reject(.unsupportedFormat(file: path, version: version, supported: FileHeader.formatVersion))
+        case .failure(.damaged(let reason)):
+            return try reject(.corruptRecord(file: path, offset: 0, reason: reason))
+        case .success(let header):
+            let expectedKind: FileHeader.Kind = kind == .segment ? .segment : .checkpoint
+            if header.journal != result.journal {
+                return try reject(.foreignFile(file: path, reason: "it belongs to journal \(header.journal), this is journal \(result.journal)"))
+            }
+            if header.kind != expectedKind || header.number != UInt64(number) {
+                return try reject(.foreignFile(file: path, reason: "its header names \(header.kind) \(header.number), not \(kind.rawValue) \(number)"))
+            }
+            return true
         }
-        var header = BinaryReader(bytes, offset: JournalDirectory.magic.count)
-        let version = try header.uint32()
-        guard version == JournalDirectory.formatVersion else {
-            throw JournalError.unsupportedFormat(file: directory.path, version: version)
+    }
+
+    private func loadRecords(_ bytes: UnsafeRawBufferPointer, path: String, isNewest: Bool, into result: inout Result) throws {
+        var offset = FileHeader.size
+        // Everything in a sealed file or checkpoint was synced before the manifest named it; in the
+        // newest segment, only what a sync marker vouches for.
+        var synced = isNewest ? FileHeader.size : bytes.count
+        var partStart: Int?
+        var broken = Set<String>()
+        func damaged(at offset: Int, length: Int, _ reason: String) throws {
+            guard salvage else {
+                throw JournalError.corruptRecord(file: path, offset: offset, reason: isNewest ? "\(reason) (in bytes known to be synced)" : reason)
+            }
+            result.damage.append(.init(file: path, offset: offset, length: length, reason: reason))
         }
-        var offset = headerSize
-        while offset < bytes.count {
-            let record = try frame(in: bytes, at: offset, isLast: isLast)
+        func torn(at offset: Int) {
+            if offset < bytes.count { result.report.tornTail = .init(file: path, offset: offset, bytesRemoved: bytes.count - offset) }
+            result.newestValidSize = offset
+        }
+        scanning: while offset < bytes.count {
+            switch RecordFrame.parse(bytes, at: offset) {
+            case .record(let body, let frame):
+                let record: JournalRecord
+                do {
+                    record = try JournalRecord(body: body)
+                } catch {
+                    try damaged(at: offset, length: frame.end - offset, "undecodable record: \(error)")
+                    offset = frame.end
+                    continue
+                }
+                if case .syncMarker(let through) = record {
+                    guard through <= frame.start else {
+                        try damaged(at: offset, length: frame.end - offset, "sync marker vouches for bytes after itself")
+                        offset = frame.end
+                        continue
+                    }
+                    synced = max(synced, through)
+                } else {
+                    try apply(record, frame, path: path, broken: &broken, into: &result)
+                    if case .replacePart(_, _, let isLast) = record { partStart = isLast ? nil : (partStart ?? offset) }
+                    result.report.recordsLoaded += 1
+                }
+                offset = frame.end
+            case .short(let reason):
+                if isNewest, offset >= synced {
+                    torn(at: offset)
+                    break scanning
+                }
+                try damaged(at: offset, length: bytes.count - offset, reason)
+                offset = bytes.count
+            case .damaged(let reason, let frame):
+                if isNewest, offset >= synced, Self.looksTorn(bytes, at: offset, recordEnd: frame?.end) {
+                    torn(at: offset)
+                    break scanning
+                }
+                let next = frame?.end ?? RecordFrame.resynchronize(bytes, after: offset) ?? bytes.count
+                try damaged(at: offset, length: next - offset, reason + probableOwner(bytes, frame, result.histories))
+                if salvage, let frame, let owner = owner(bytes, frame, result.histories) {
+                    broken.insert(owner)
+                    result.recordLoss(of: owner, from: Int(frame.index))
+                }
+                offset = next
+            }
+        }
+        if isNewest, offset >= bytes.count { result.newestValidSize = bytes.count }
+        if let partStart {
+            // A replacement whose last part is missing: torn with the tail, or damage.
+            result.histories.discardIncompleteReplacements()
+            if isNewest, partStart >= synced {
+                torn(at: partStart)
+            } else {
+                try damaged(at: partStart, length: offset - partStart, "a history replacement's last part is missing")
+            }
+        }
+        if isNewest { result.newestSyncedThrough = min(synced, result.newestValidSize) }
+    }
+
+    private func apply(_ record: JournalRecord, _ frame: RecordFrame.Frame, path: String, broken: inout Set<String>, into result: inout Result) throws {
+        guard salvage else {
             do {
-                try apply(JournalRecord(body: UnsafeRawBufferPointer(rebasing: bytes[record])), to: &result.histories)
+                try result.histories.apply(record, index: frame.index, generation: frame.generation)
             } catch {
-                throw Damage.corrupt(offset: offset, reason: "undecodable record: \(error)")
+                throw JournalError.corruptRecord(file: path, offset: frame.start, reason: error.description)
             }
-            result.report.recordsLoaded += 1
-            offset = record.upperBound
+            return
         }
-        return offset
+        guard let gap = result.histories.salvage(record, index: frame.index, generation: frame.generation, broken: &broken) else { return }
+        result.recordLoss(of: gap.instanceId, from: gap.expected?.index ?? 0)
+        if case .append(_, let event) = record { result.losses[gap.instanceId]?.droppedEvents.append(event) }
+        if case .replacePart(_, let events, _) = record { result.losses[gap.instanceId]?.droppedEvents.append(contentsOf: events) }
     }
 
-    /// The body range of the record at `offset`, or the damage found there.
-    private func frame(in bytes: UnsafeRawBufferPointer, at offset: Int, isLast: Bool) throws -> Range<Int> {
-        // Torn writes leave a short or zero-filled tail, and only in the newest file.
-        func damage(_ reason: String) -> Damage {
-            let remaining = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            let torn = isLast && (remaining.count < JournalRecord.frameHeaderSize || remaining.allSatisfy { $0 == 0 })
-            return torn ? .torn(offset: offset) : .corrupt(offset: offset, reason: reason)
-        }
-        guard bytes.count - offset >= JournalRecord.frameHeaderSize else { throw damage("incomplete record header") }
-        var reader = BinaryReader(bytes, offset: offset)
-        let length = try reader.uint32()
-        let lengthChecksum = try reader.uint32()
-        let bodyChecksum = try reader.uint32()
-        let lengthBytes = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 4])
-        guard CRC32C.checksum(lengthBytes) == lengthChecksum, Int(length) <= JournalRecord.maximumLength else {
-            throw damage("record length fails its checksum")
-        }
-        let body = offset + JournalRecord.frameHeaderSize..<offset + JournalRecord.frameHeaderSize + Int(length)
-        guard body.upperBound <= bytes.count else {
-            if isLast { throw Damage.torn(offset: offset) }
-            throw Damage.corrupt(offset: offset, reason: "record runs past the end of the file")
-        }
-        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[body])) == bodyChecksum else {
-            if isLast && body.upperBound == bytes.count { throw Damage.torn(offset: offset) }
-            throw Damage.corrupt(offset: offset, reason: "record fails its checksum")
-        }
-        return body
+    /// Whether damage at `offset` has the shape a crash leaves: everything from the record on is
+    /// zero, or a zero-filled run from a 512-byte boundary to the end of the file reaches into it.
+    /// A complete record that fails its checksum with live bytes after it is a flipped bit, not a tear.
+    static func looksTorn(_ bytes: UnsafeRawBufferPointer, at offset: Int, recordEnd: Int?) -> Bool {
+        var zeroStart = bytes.count
+        while zeroStart > offset, bytes[zeroStart - 1] == 0 { zeroStart -= 1 }
+        if zeroStart <= offset { return true }
+        let aligned = (zeroStart + 511) / 512 * 512
+        return aligned < bytes.count && aligned < (recordEnd ?? bytes.count)
     }
 
-    private func apply(_ record: JournalRecord, to histories: inout [String: [HistoryEvent]]) {
-        switch record {
-        case .append(let id, let event): histories[id, default: []].append(event)
-        case .replace(let id, let events): histories[id] = events
-        case .remove(let id): histories.removeValue(forKey: id)
+    /// The instance a damaged record with an intact header most likely belonged to: its id still
+    /// reads, and its index and generation are exactly where that instance's history stands.
+    private func owner(_ bytes: UnsafeRawBufferPointer, _ frame: RecordFrame.Frame, _ histories: JournalHistories) -> String? {
+        var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[(frame.start + JournalRecord.frameHeaderSize)..<frame.end]))
+        guard (try? reader.byte()) == 1, let id = try? reader.string(), let entry = histories.entries[id],
+            entry.events.count == Int(frame.index), entry.generation == frame.generation
+        else { return nil }
+        return id
+    }
+
+    private func probableOwner(_ bytes: UnsafeRawBufferPointer, _ frame: RecordFrame.Frame?, _ histories: JournalHistories) -> String {
+        guard let frame, let owner = owner(bytes, frame, histories) else { return "" }
+        return " (probably event #\(frame.index) of instance '\(owner)')"
+    }
+}
+
+extension JournalScanner.Result {
+    fileprivate mutating func recordLoss(of instanceId: String, from index: Int) {
+        if let loss = losses[instanceId] {
+            losses[instanceId]?.firstLostEvent = min(loss.firstLostEvent, index)
+        } else {
+            losses[instanceId] = .init(instanceId: instanceId, firstLostEvent: index, droppedEvents: [])
         }
     }
+}
+
+import Foundation
+
+func journalFileSize(_ path: String) -> Int {
+    var status = stat()
+    return stat(path, &status) == 0 ? Int(status.st_size) : -1
 }

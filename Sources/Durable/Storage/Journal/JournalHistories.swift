@@ -70,14 +70,9 @@ struct JournalHistories {
     mutating func apply(_ record: JournalRecord, index: UInt32, generation: UInt32) throws(Gap) {
         switch record {
         case .append(let id, let event):
-            if let entry = entries[id] {
-                guard entry.generation == generation, entry.events.count == Int(index) else {
-                    throw Gap(instanceId: id, expected: (entry.events.count, entry.generation), found: (index, generation))
-                }
-            } else if index != 0 {
-                throw Gap(instanceId: id, expected: nil, found: (index, generation))
-            }
-            entries[id, default: Entry(events: [], generation: generation)].events.append(event)
+            // One lookup, in place: binding the entry first would hold a second reference to its
+            // events and make the append copy the whole history (recovery reads millions).
+            try Self.appending(event, index: index, generation: generation, of: id, to: &entries[id])
         case .replace(let id, let events):
             try checkReplacement(of: id, generation: generation)
             entries[id] = Entry(events: events, generation: generation)
@@ -101,6 +96,20 @@ struct JournalHistories {
         case .syncMarker, .manifest:
             break
         }
+    }
+
+    private static func appending(
+        _ event: HistoryEvent, index: UInt32, generation: UInt32, of id: String, to entry: inout Entry?
+    ) throws(Gap) {
+        guard entry != nil else {
+            guard index == 0 else { throw Gap(instanceId: id, expected: nil, found: (index, generation)) }
+            entry = Entry(events: [event], generation: generation)
+            return
+        }
+        guard let current = entry?.generation, let count = entry?.events.count, current == generation, count == Int(index) else {
+            throw Gap(instanceId: id, expected: entry.map { ($0.events.count, $0.generation) }, found: (index, generation))
+        }
+        entry?.events.append(event)
     }
 
     private func checkReplacement(of id: String, generation: UInt32) throws(Gap) {

@@ -1,6 +1,7 @@
 // The benchmark suite. Speed is shown here, never asserted in tests.
 //
 //     swift run -c release DurableBenchmarks [--quick] [--filter B1] [--storage memory|journal|journal-strict|all] [--json out.json]
+//     swift run -c release DurableBenchmarks --durability-lag 2000   # the crash windows of Docs/Durability.md
 
 import Durable
 import Foundation
@@ -23,6 +24,11 @@ let runs = 3
 if let count = option("--measure-idle-memory").flatMap(Int.init) {
     let storage = StorageKind(rawValue: storageFilter) ?? .memory
     print(format(try await measureIdleMemory(storage, count: count)))
+    exit(0)
+}
+
+if let samples = option("--durability-lag").flatMap(Int.init) {
+    print(try await measureDurabilityLag(samples: samples))
     exit(0)
 }
 

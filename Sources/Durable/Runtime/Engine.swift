@@ -14,10 +14,15 @@ final class Engine: InstanceHost {
     /// Made once: a drain that needs workers registers it, instead of a new closure each time.
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
+    let payloadLimit: PayloadLimit
 
-    init(registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration) {
+    init(
+        registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
+        payloadLimit: PayloadLimit
+    ) {
         self.registry = registry
         self.store = store
+        self.payloadLimit = payloadLimit
         self.timers = TimerService(clock: configuration.clock)
         let pool = ActivityWorkerPool(registry: registry, limit: max(1, configuration.maxConcurrentActivities))
         self.pool = pool

@@ -33,6 +33,33 @@ struct ThrowsVerbosely: Orchestration {
 }
 
 @Suite struct PayloadLimitTests {
+    // MARK: Configuration
+
+    @Test func aLimitOutsideOneByteTo64MiBIsATypedErrorAtInit() async throws {
+        #expect(DurableRuntime.Configuration().maxPayloadSize == 16 << 20)
+        #expect(DurableRuntime.Configuration.payloadSizeCeiling == 64 << 20)
+        for size in [0, -1, 1 << 30, (64 << 20) + 1, Int.min, Int.max] {
+            let directory = TemporaryDirectory()
+            do {
+                _ = try await DurableRuntime(
+                    storage: .directory(directory.path), configuration: .init(maxPayloadSize: size)
+                ) { PlaceOrder.self }
+                Issue.record("maxPayloadSize \(size) was accepted")
+            } catch DurableError.invalidConfiguration(let message) {
+                #expect(message.hasPrefix("maxPayloadSize is \(size) bytes; it must be at least 1 and at most 67108864"))
+                #expect(DurableError.invalidConfiguration(message).description.hasPrefix("Invalid DurableRuntime.Configuration"))
+            }
+            // Refused before the storage was opened: the directory holds no journal.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+        }
+        for size in [1, 64 << 20] {
+            let runtime = try await DurableRuntime(storage: .memory, configuration: .init(maxPayloadSize: size)) {
+                PlaceOrder.self
+            }
+            runtime.shutdown()
+        }
+    }
+
     // MARK: Failure details
 
     @Test func failureMessagesAreCutToABoundedLength() async throws {

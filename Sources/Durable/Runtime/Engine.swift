@@ -48,8 +48,9 @@ final class Engine: InstanceHost {
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestration(named: name)
-        try entry.validateInput(input)
         let id = instanceId ?? RandomInstanceID.next()
+        try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
+        try entry.validateInput(input)
         let started = HistoryEvent(
             .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt), at: now())
         return (id, try launch(id, entry, started, reuse: reuse))
@@ -73,9 +74,11 @@ final class Engine: InstanceHost {
         let entry = try registry.orchestration(named: name)
         let now = now()
         let launches = try batch.map { request in
+            let id = request.instanceId ?? RandomInstanceID.next()
+            try payloadLimit.check(request.input, instanceId: id, step: "input of start")
             try entry.validateInput(request.input)
             return try Launch(
-                id: request.instanceId ?? RandomInstanceID.next(), entry: entry,
+                id: id, entry: entry,
                 started: HistoryEvent(.executionStarted(name: name, input: request.input, parent: nil, scheduledStart: startAt), at: now),
                 host: self)
         }

@@ -2,6 +2,54 @@ import Durable
 import Foundation
 import Testing
 
+/// The limit most tests configure: small, so oversize values are cheap to make.
+let smallLimit = 1024
+
+/// Text whose JSON encoding is exactly `bytes` bytes: plain letters between two quotes.
+func json(bytes: Int) -> String {
+    String(repeating: "x", count: bytes - 2)
+}
+
+extension DurableRuntime {
+    /// An in-memory runtime on `clock` that takes payloads of up to ``smallLimit`` bytes.
+    static func limited(
+        _ clock: ManualClock = ManualClock(), @RegistrationBuilder _ registrations: () -> [Registration]
+    ) async throws -> DurableRuntime {
+        try await DurableRuntime(
+            storage: .memory, configuration: Configuration(clock: clock, maxPayloadSize: smallLimit), registrations)
+    }
+}
+
+extension Array where Element == HistoryEvent {
+    /// The byte count of every payload and reason the history holds, for "nothing oversize was recorded".
+    var largestValue: Int {
+        map { event -> Int in
+            switch event.kind {
+            case .executionStarted(_, let payload, _, _), .taskScheduled(_, _, let payload, _),
+                .taskCompleted(_, let payload), .subOrchestrationCreated(_, _, _, let payload),
+                .subOrchestrationCompleted(_, let payload), .eventRaised(_, let payload), .eventSent(_, _, _, let payload),
+                .customStatusSet(let payload), .executionCompleted(let payload):
+                payload.data.count
+            case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason):
+                reason?.utf8.count ?? 0
+            case .taskFailed, .subOrchestrationFailed, .timerCreated, .timerFired, .executionFailed:
+                0
+            }
+        }.max() ?? 0
+    }
+}
+
+struct EchoText: Orchestration {
+    func run(_ text: String, context: OrchestrationContext) async throws -> String { text }
+}
+
+/// Waits for the event `note` and returns how many bytes of text it brought.
+struct AwaitNote: Orchestration {
+    func run(_ input: String, context: OrchestrationContext) async throws -> Int {
+        try await context.waitForEvent("note", as: String.self).utf8.count
+    }
+}
+
 /// An error whose description is whatever the test makes it, such as a whole response body.
 struct VerboseError: Error, CustomStringConvertible {
     var description: String
@@ -58,6 +106,138 @@ struct ThrowsVerbosely: Orchestration {
             }
             runtime.shutdown()
         }
+    }
+
+    // MARK: From the client
+
+    @Test func startRefusesAnInputOverTheLimitAndRecordsNothing() async throws {
+        let clock = ManualClock()
+        let runtime = try await DurableRuntime.limited(clock) { EchoText.self }
+        let client = runtime.client
+        let over = json(bytes: smallLimit + 1)
+        let refusal = DurableError.payloadTooLarge(
+            instanceId: "big", step: "input of start", size: smallLimit + 1, limit: smallLimit)
+
+        await #expect(throws: refusal) { try await client.start(EchoText.self, input: over, instanceId: "big") }
+        await #expect(throws: refusal) {
+            try await client.start(orchestrationNamed: "EchoText", input: Payload(encoding: over), instanceId: "big")
+        }
+        await #expect(throws: refusal) {
+            try await client.start(EchoText.self, input: over, instanceId: "big", startAt: clock.now.addingTimeInterval(60))
+        }
+        do {
+            try await client.start(EchoText.self, input: over)
+            Issue.record("an oversize input with a generated id was accepted")
+        } catch DurableError.payloadTooLarge(let instanceId, let step, let size, let limit) {
+            #expect(!instanceId.isEmpty)  // the id the instance would have had
+            #expect(step == "input of start" && size == smallLimit + 1 && limit == smallLimit)
+        }
+        await #expect(throws: DurableError.unknownInstance("big")) { try await client.history(of: "big") }
+        #expect(await client.list().instances.isEmpty)
+        #expect(refusal.description.hasPrefix("Instance 'big': the input of start is 1025 bytes, over the payload limit of 1024 bytes"))
+        #expect(refusal.description.contains("pass a reference"))
+        #expect(refusal.description.contains("maxPayloadSize"))
+
+        let exact = json(bytes: smallLimit)
+        try await client.start(EchoText.self, input: exact, instanceId: "exact")
+        #expect(try await client.result(of: "exact", as: EchoText.self, timeout: .seconds(10)) == exact)
+        #expect(try await client.history(of: "exact").largestValue == smallLimit)
+        try await client.start(EchoText.self, input: exact, instanceId: "later", startAt: clock.now.addingTimeInterval(60))
+        #expect(try await client.status(of: "later").runtimeStatus == .pending)
+    }
+
+    @Test func aBatchWithOneInputOverTheLimitStartsNothing() async throws {
+        let runtime = try await DurableRuntime.limited { EchoText.self }
+        let client = runtime.client
+        let over = json(bytes: smallLimit + 1)
+
+        do {
+            try await client.start(EchoText.self, inputs: [json(bytes: 10), over, json(bytes: 20)])
+            Issue.record("a batch with an oversize input started")
+        } catch DurableError.payloadTooLarge(_, let step, let size, let limit) {
+            #expect(step == "input of start" && size == smallLimit + 1 && limit == smallLimit)
+        }
+        #expect(await client.list().instances.isEmpty)
+
+        await #expect(throws: DurableError.payloadTooLarge(
+            instanceId: "b", step: "input of start", size: smallLimit + 1, limit: smallLimit)
+        ) {
+            try await client.start(
+                EchoText.self, instances: [(instanceId: "a", input: "a"), (instanceId: "b", input: over), (instanceId: "c", input: "c")])
+        }
+        #expect(await client.list().instances.isEmpty)
+
+        let exact = json(bytes: smallLimit)
+        let ids = try await client.start(EchoText.self, instances: [(instanceId: "a", input: exact), (instanceId: "b", input: exact)])
+        for id in ids {
+            #expect(try await client.result(of: id, as: EchoText.self, timeout: .seconds(10)) == exact)
+        }
+    }
+
+    @Test func raiseEventRefusesAPayloadOverTheLimitAndRecordsNothing() async throws {
+        let runtime = try await DurableRuntime.limited { AwaitNote.self }
+        let client = runtime.client
+        try await client.start(AwaitNote.self, input: "", instanceId: "waiting")
+
+        await #expect(throws: DurableError.payloadTooLarge(
+            instanceId: "waiting", step: "event 'note'", size: smallLimit + 1, limit: smallLimit)
+        ) {
+            try await client.raiseEvent("waiting", name: "note", payload: json(bytes: smallLimit + 1))
+        }
+        #expect(try await client.history(of: "waiting").count(of: "EventRaised") == 0)
+        #expect(try await client.status(of: "waiting").runtimeStatus == .running)
+
+        try await client.raiseEvent("waiting", name: "note", payload: json(bytes: smallLimit))
+        #expect(try await client.result(of: "waiting", as: AwaitNote.self, timeout: .seconds(10)) == smallLimit - 2)
+        let history = try await client.history(of: "waiting")
+        #expect(history.count(of: "EventRaised") == 1)
+        #expect(history.largestValue == smallLimit)
+    }
+
+    @Test func aReasonOverTheLimitIsRefusedLikeAPayload() async throws {
+        let runtime = try await DurableRuntime.limited { AwaitNote.self }
+        let client = runtime.client
+        try await client.start(AwaitNote.self, input: "", instanceId: "r")
+        let over = String(repeating: "r", count: smallLimit + 1)
+        let exact = String(repeating: "r", count: smallLimit)
+        func refusal(_ operation: String) -> DurableError {
+            .payloadTooLarge(instanceId: "r", step: "reason of \(operation)", size: smallLimit + 1, limit: smallLimit)
+        }
+
+        await #expect(throws: refusal("suspend")) { try await client.suspend("r", reason: over) }
+        try await client.suspend("r", reason: exact)
+        await #expect(throws: refusal("resume")) { try await client.resume("r", reason: over) }
+        try await client.resume("r", reason: exact)
+        await #expect(throws: refusal("terminate")) { try await client.terminate("r", reason: over) }
+        try await client.terminate("r", reason: exact)
+
+        #expect(try await client.waitForCompletion(of: "r", timeout: .seconds(10)).runtimeStatus == .terminated)
+        let history = try await client.history(of: "r")
+        #expect(history.kindNames.filter { $0 != "ExecutionStarted" } == ["ExecutionSuspended", "ExecutionResumed", "ExecutionTerminated"])
+        #expect(history.largestValue == smallLimit)
+    }
+
+    @Test func theDefaultLimitRefusesA17MiBStartAndTheJournalStillOpens() async throws {
+        let directory = TemporaryDirectory()
+        // A JSON string of 17 MiB, made as bytes: encoding it would take longer than the test.
+        var input = Data(repeating: UInt8(ascii: "x"), count: 17 << 20)
+        input[input.startIndex] = UInt8(ascii: "\"")
+        input[input.index(before: input.endIndex)] = UInt8(ascii: "\"")
+        do {
+            let runtime = try await DurableRuntime(storage: .directory(directory.path)) { EchoText.self }
+            await #expect(throws: DurableError.payloadTooLarge(
+                instanceId: "huge", step: "input of start", size: 17 << 20, limit: 16 << 20)
+            ) {
+                try await runtime.client.start(orchestrationNamed: "EchoText", input: Payload(data: input), instanceId: "huge")
+            }
+            try await runtime.client.start(EchoText.self, input: "small", instanceId: "small")
+            #expect(try await runtime.client.result(of: "small", as: EchoText.self, timeout: .seconds(10)) == "small")
+            runtime.shutdown()
+        }
+        let reopened = try await DurableRuntime(storage: .directory(directory.path)) { EchoText.self }
+        #expect(try await reopened.client.status(of: "small").runtimeStatus == .completed)
+        await #expect(throws: DurableError.unknownInstance("huge")) { try await reopened.client.history(of: "huge") }
+        reopened.shutdown()
     }
 
     // MARK: Failure details

@@ -27,7 +27,9 @@ public struct OrchestrationContext: Sendable {
     /// the activity does not run again.
     ///
     /// - Parameter retry: Retries failures with durable waits in between; `nil` tries once.
-    /// - Throws: ``ActivityFailure`` if the (last) attempt threw.
+    /// - Throws: ``ActivityFailure`` if the (last) attempt threw, or returned a result over
+    ///   ``DurableRuntime/Configuration/maxPayloadSize`` (the attempt then fails with
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)``'s description, and a retry policy sees it).
     @discardableResult
     nonisolated(nonsending) public func call<A: Activity>(_ activity: A.Type, _ input: A.Input, retry: RetryPolicy? = nil) async throws
         -> A.Output

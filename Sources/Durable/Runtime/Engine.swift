@@ -24,7 +24,8 @@ final class Engine: InstanceHost {
         self.store = store
         self.payloadLimit = payloadLimit
         self.timers = TimerService(clock: configuration.clock)
-        let pool = ActivityWorkerPool(registry: registry, limit: max(1, configuration.maxConcurrentActivities))
+        let pool = ActivityWorkerPool(
+            registry: registry, limit: max(1, configuration.maxConcurrentActivities), payloadLimit: payloadLimit)
         self.pool = pool
         self.announceActivities = { pool.announce() }
     }

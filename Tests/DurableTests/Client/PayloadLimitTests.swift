@@ -50,6 +50,34 @@ struct AwaitNote: Orchestration {
     }
 }
 
+/// Returns text of `sizes[attempt - 1]` JSON bytes (the last size for later attempts).
+struct ProduceText: Activity {
+    func run(_ sizes: [Int], context: ActivityContext) async throws -> String {
+        json(bytes: sizes[min(context.attempt, sizes.count) - 1])
+    }
+}
+
+/// Retries `ProduceText` while its result is over the payload limit; returns the result's length.
+struct RetriesOversizeResult: Orchestration {
+    func run(_ sizes: [Int], context: OrchestrationContext) async throws -> Int {
+        let policy = RetryPolicy(maxAttempts: 3, firstRetryInterval: .seconds(1)) { failure in
+            failure.errorType == "Durable.DurableError" && failure.message.contains("payload limit")
+        }
+        return try await context.call(ProduceText.self, sizes, retry: policy).utf8.count
+    }
+}
+
+/// Catches `ProduceText`'s failure and returns its message.
+struct CatchesOversizeResult: Orchestration {
+    func run(_ sizes: [Int], context: OrchestrationContext) async throws -> String {
+        do {
+            return "no failure: \(try await context.call(ProduceText.self, sizes).utf8.count)"
+        } catch let failure as ActivityFailure {
+            return "\(failure.errorType) \(failure.attempt): \(failure.message)"
+        }
+    }
+}
+
 /// An error whose description is whatever the test makes it, such as a whole response body.
 struct VerboseError: Error, CustomStringConvertible {
     var description: String
@@ -238,6 +266,51 @@ struct ThrowsVerbosely: Orchestration {
         #expect(try await reopened.client.status(of: "small").runtimeStatus == .completed)
         await #expect(throws: DurableError.unknownInstance("huge")) { try await reopened.client.history(of: "huge") }
         reopened.shutdown()
+    }
+
+    // MARK: Activity results
+
+    @Test func anActivityResultOverTheLimitFailsTheAttemptAndARetrySeesIt() async throws {
+        let clock = ManualClock()
+        let runtime = try await DurableRuntime.limited(clock) {
+            RetriesOversizeResult.self
+            ProduceText()
+        }
+        let id = try await runtime.client.start(RetriesOversizeResult.self, input: [smallLimit + 1, smallLimit])
+
+        let (status, timersFired) = try await runtime.drive(id, on: clock)
+        #expect(status.runtimeStatus == .completed)
+        #expect(try status.output?.decode(Int.self) == smallLimit - 2)  // the second attempt's, exactly at the limit
+        #expect(timersFired == 1)
+        let history = try await runtime.client.history(of: id)
+        #expect(history.kindNames == [
+            "ExecutionStarted", "TaskScheduled", "TaskFailed", "TimerCreated", "TimerFired", "TaskScheduled",
+            "TaskCompleted", "ExecutionCompleted",
+        ])
+        let failures = history.compactMap { event -> FailureDetails? in
+            if case .taskFailed(_, let failure) = event.kind { return failure }
+            return nil
+        }
+        #expect(failures == [FailureDetails(DurableError.payloadTooLarge(
+            instanceId: id, step: "result of activity 'ProduceText' (#0)", size: smallLimit + 1, limit: smallLimit))])
+        #expect(history.largestValue == smallLimit)
+    }
+
+    @Test func anActivityResultOverTheLimitIsAFailureTheCallerCatches() async throws {
+        let runtime = try await DurableRuntime.limited {
+            CatchesOversizeResult.self
+            ProduceText()
+        }
+        let id = try await runtime.client.start(CatchesOversizeResult.self, input: [smallLimit + 1], instanceId: "catches")
+
+        let refusal = DurableError.payloadTooLarge(
+            instanceId: "catches", step: "result of activity 'ProduceText' (#0)", size: smallLimit + 1, limit: smallLimit)
+        #expect(try await runtime.client.result(of: id, as: CatchesOversizeResult.self, timeout: .seconds(10))
+            == "Durable.DurableError 1: \(refusal)")
+        let history = try await runtime.client.history(of: id)
+        #expect(history.count(of: "TaskFailed") == 1)
+        #expect(history.count(of: "TaskCompleted") == 0)
+        #expect(history.largestValue < smallLimit)
     }
 
     // MARK: Failure details

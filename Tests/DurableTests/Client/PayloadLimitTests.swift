@@ -78,6 +78,79 @@ struct CatchesOversizeResult: Orchestration {
     }
 }
 
+/// The fields of a ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` that orchestration
+/// code caught, returned as output so the test can check them.
+struct Refusal: Codable, Sendable, Equatable {
+    var instanceId: String
+    var step: String
+    var size: Int
+    var limit: Int
+
+    init(instanceId: String, step: String, size: Int, limit: Int) {
+        self.instanceId = instanceId
+        self.step = step
+        self.size = size
+        self.limit = limit
+    }
+
+    /// `nil` unless `error` is a payload refusal.
+    init?(_ error: any Error) {
+        guard case DurableError.payloadTooLarge(let instanceId, let step, let size, let limit) = error else { return nil }
+        self.init(instanceId: instanceId, step: step, size: size, limit: limit)
+    }
+}
+
+/// What an orchestration saw when it tried a value one byte over the limit, then one at it.
+struct SizedOutcome: Codable, Sendable, Equatable {
+    var refusal: Refusal?
+    var accepted: Int
+}
+
+struct MeasureText: Activity {
+    func run(_ text: String, context: ActivityContext) async throws -> Int { text.utf8.count }
+}
+
+/// Calls `MeasureText` with input one byte over `limit`, catches the refusal, then calls it at the limit.
+struct CallsActivityWithSizedInput: Orchestration {
+    func run(_ limit: Int, context: OrchestrationContext) async throws -> SizedOutcome {
+        var refusal: Refusal?
+        do {
+            _ = try await context.call(MeasureText.self, json(bytes: limit + 1))
+        } catch {
+            refusal = Refusal(error)
+        }
+        return SizedOutcome(refusal: refusal, accepted: try await context.call(MeasureText.self, json(bytes: limit)))
+    }
+}
+
+/// Starts `EchoText` children with input one byte over `limit`, then at it.
+struct CallsChildWithSizedInput: Orchestration {
+    func run(_ limit: Int, context: OrchestrationContext) async throws -> SizedOutcome {
+        var refusal: Refusal?
+        do {
+            _ = try await context.callSubOrchestration(EchoText.self, json(bytes: limit + 1), instanceId: "child-over")
+        } catch {
+            refusal = Refusal(error)
+        }
+        let echoed = try await context.callSubOrchestration(EchoText.self, json(bytes: limit), instanceId: "child-exact")
+        return SizedOutcome(refusal: refusal, accepted: echoed.utf8.count)
+    }
+}
+
+/// Sends `note` to the instance `receiver` with a payload one byte over `limit`, then at it.
+struct SendsSizedNote: Orchestration {
+    func run(_ limit: Int, context: OrchestrationContext) async throws -> SizedOutcome {
+        var refusal: Refusal?
+        do {
+            try await context.sendEvent(to: "receiver", name: "note", payload: json(bytes: limit + 1))
+        } catch {
+            refusal = Refusal(error)
+        }
+        try await context.sendEvent(to: "receiver", name: "note", payload: json(bytes: limit))
+        return SizedOutcome(refusal: refusal, accepted: limit)
+    }
+}
+
 /// An error whose description is whatever the test makes it, such as a whole response body.
 struct VerboseError: Error, CustomStringConvertible {
     var description: String
@@ -311,6 +384,88 @@ struct ThrowsVerbosely: Orchestration {
         #expect(history.count(of: "TaskFailed") == 1)
         #expect(history.count(of: "TaskCompleted") == 0)
         #expect(history.largestValue < smallLimit)
+    }
+
+    // MARK: Commands the orchestration issues
+
+    @Test func anActivityInputOverTheLimitThrowsAtTheCallAndRecordsNothing() async throws {
+        let runtime = try await DurableRuntime.limited {
+            CallsActivityWithSizedInput.self
+            MeasureText()
+        }
+        let id = try await runtime.client.start(CallsActivityWithSizedInput.self, input: smallLimit, instanceId: "caller")
+
+        let outcome = try await runtime.client.result(of: id, as: CallsActivityWithSizedInput.self, timeout: .seconds(10))
+        #expect(outcome == SizedOutcome(
+            refusal: Refusal(instanceId: "caller", step: "input of activity 'MeasureText'", size: smallLimit + 1, limit: smallLimit),
+            accepted: smallLimit - 2))
+        let history = try await runtime.client.history(of: id)
+        #expect(history.kindNames == ["ExecutionStarted", "TaskScheduled", "TaskCompleted", "ExecutionCompleted"])
+        #expect(history[1].kind.sequence == 0)  // the refused call took no sequence number
+        #expect(history.largestValue == smallLimit)
+        // A replay refuses the same call the same way, and so agrees with the history.
+        let replayed = try await runtime.replay(history, instanceId: id)
+        #expect(replayed.outcome == .completed(try Payload(encoding: outcome)))
+        #expect(replayed.newEvents.isEmpty)
+    }
+
+    @Test func aLoweredLimitStillReplaysCommandsAHigherOneRecorded() async throws {
+        let roomy = try await DurableRuntime(storage: .memory, configuration: .init(maxPayloadSize: 4 * smallLimit)) {
+            CallsActivityWithSizedInput.self
+            MeasureText()
+        }
+        // Under the higher limit both calls, 2 * smallLimit + 1 and 2 * smallLimit bytes, are recorded.
+        let id = try await roomy.client.start(CallsActivityWithSizedInput.self, input: 2 * smallLimit)
+        let outcome = try await roomy.client.result(of: id, as: CallsActivityWithSizedInput.self, timeout: .seconds(10))
+        #expect(outcome == SizedOutcome(refusal: nil, accepted: 2 * smallLimit - 2))
+        let history = try await roomy.client.history(of: id)
+        #expect(history.count(of: "TaskScheduled") == 2)
+
+        let strict = try await DurableRuntime.limited {
+            CallsActivityWithSizedInput.self
+            MeasureText()
+        }
+        let replayed = try await strict.replay(history, instanceId: id)
+        #expect(replayed.outcome == .completed(try Payload(encoding: outcome)))
+        #expect(replayed.newEvents.isEmpty)
+    }
+
+    @Test func aSubOrchestrationInputOverTheLimitThrowsAtTheCallAndStartsNoChild() async throws {
+        let runtime = try await DurableRuntime.limited {
+            CallsChildWithSizedInput.self
+            EchoText.self
+        }
+        let id = try await runtime.client.start(CallsChildWithSizedInput.self, input: smallLimit, instanceId: "parent")
+
+        let outcome = try await runtime.client.result(of: id, as: CallsChildWithSizedInput.self, timeout: .seconds(10))
+        #expect(outcome == SizedOutcome(
+            refusal: Refusal(instanceId: "parent", step: "input of sub-orchestration 'EchoText'", size: smallLimit + 1, limit: smallLimit),
+            accepted: smallLimit - 2))
+        await #expect(throws: DurableError.unknownInstance("child-over")) { try await runtime.client.history(of: "child-over") }
+        let history = try await runtime.client.history(of: id)
+        #expect(history.count(of: "SubOrchestrationCreated") == 1)
+        #expect(history.largestValue == smallLimit)
+        #expect(try await runtime.client.history(of: "child-exact").largestValue == smallLimit)
+    }
+
+    @Test func aSentEventOverTheLimitThrowsAtTheCallAndIsNotDelivered() async throws {
+        let runtime = try await DurableRuntime.limited {
+            SendsSizedNote.self
+            AwaitNote.self
+        }
+        try await runtime.client.start(AwaitNote.self, input: "", instanceId: "receiver")
+        let id = try await runtime.client.start(SendsSizedNote.self, input: smallLimit, instanceId: "sender")
+
+        let outcome = try await runtime.client.result(of: id, as: SendsSizedNote.self, timeout: .seconds(10))
+        #expect(outcome.refusal == Refusal(
+            instanceId: "sender", step: "event 'note' sent to 'receiver'", size: smallLimit + 1, limit: smallLimit))
+        #expect(try await runtime.client.result(of: "receiver", as: AwaitNote.self, timeout: .seconds(10)) == smallLimit - 2)
+        let sent = try await runtime.client.history(of: id)
+        #expect(sent.count(of: "EventSent") == 1)
+        #expect(sent.largestValue == smallLimit)
+        let received = try await runtime.client.history(of: "receiver")
+        #expect(received.count(of: "EventRaised") == 1)
+        #expect(received.largestValue == smallLimit)
     }
 
     // MARK: Failure details

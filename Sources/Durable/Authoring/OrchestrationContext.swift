@@ -168,7 +168,9 @@ public struct OrchestrationContext: Sendable {
 
     /// Publishes a value that clients see in ``InstanceStatus/customStatus`` while the instance runs.
     ///
-    /// A value that cannot be encoded fails the instance with ``DurableError/encodingFailed(type:reason:)``.
+    /// A value that cannot be encoded fails the instance with ``DurableError/encodingFailed(type:reason:)``;
+    /// one whose encoding is over ``DurableRuntime/Configuration/maxPayloadSize`` is not recorded and
+    /// fails the instance with ``DurableError/payloadTooLarge(instanceId:step:size:limit:)``.
     public func setCustomStatus(_ value: some Codable & Sendable) {
         do {
             let payload = try Payload(encoding: value)
@@ -188,8 +190,12 @@ public struct OrchestrationContext: Sendable {
     /// ```
     ///
     /// - Parameter keepUnprocessedEvents: Carry raised events nobody consumed into the new execution.
+    /// - Throws: ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded `input` is over
+    ///   ``DurableRuntime/Configuration/maxPayloadSize``: nothing is recorded and this execution goes on, so
+    ///   the code may catch it. Otherwise the signal that ends this execution (let it propagate).
     public func continueAsNew(with input: some Codable & Sendable, keepUnprocessedEvents: Bool = false) throws -> Never {
         let payload = try Payload(encoding: input)
+        try instance.payloadLimit.check(payload, instanceId: instanceId, step: "continue-as-new input")
         _ = instance.withIsolation(operation: "continueAsNew") {
             $0.requestContinueAsNew(payload, keepUnprocessedEvents: keepUnprocessedEvents)
         }

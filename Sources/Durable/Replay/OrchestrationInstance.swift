@@ -255,9 +255,15 @@ actor OrchestrationInstance {
         guard !isFinished else { return }
         customStatusCount += 1
         // The first `log.customStatusCount` calls are already in history.
-        if customStatusCount > log.customStatusCount {
-            host.record(HistoryEvent(.customStatusSet(status), at: host.now()), for: self)
+        guard customStatusCount > log.customStatusCount else { return }
+        do {
+            try payloadLimit.check(status, instanceId: instanceId, step: "custom status")
+        } catch {
+            // `setCustomStatus` does not throw (making it throw would break every caller), so the
+            // instance fails now, before its code can record anything else.
+            return fail(FailureDetails(error))
         }
+        host.record(HistoryEvent(.customStatusSet(status), at: host.now()), for: self)
     }
 
     func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool) {
@@ -501,7 +507,14 @@ actor OrchestrationInstance {
         }
         switch result {
         case .success(let output):
-            end(.completed(output), recording: true)
+            // The code has returned: nothing is left to throw to, so an output too large for history
+            // fails the instance. One already recorded (a replay of a finished history) stands.
+            do {
+                if !log.isFinished { try payloadLimit.check(output, instanceId: instanceId, step: "output") }
+                end(.completed(output), recording: true)
+            } catch {
+                end(.failed(FailureDetails(error)), recording: true)
+            }
         case .failure(let error):
             let failure = FailureDetails(error)
             end(.failed(failure), recording: true)

@@ -151,6 +151,46 @@ struct SendsSizedNote: Orchestration {
     }
 }
 
+/// Returns text of `bytes` JSON bytes.
+struct ReturnsSizedText: Orchestration {
+    func run(_ bytes: Int, context: OrchestrationContext) async throws -> String { json(bytes: bytes) }
+}
+
+/// Sets a custom status at the limit, then one of `bytes` bytes, then calls an activity.
+struct SetsSizedStatus: Orchestration {
+    func run(_ bytes: Int, context: OrchestrationContext) async throws -> String {
+        context.setCustomStatus(json(bytes: smallLimit))
+        context.setCustomStatus(json(bytes: bytes))
+        _ = try await context.call(MeasureText.self, "after the status")
+        return "done"
+    }
+}
+
+/// The input of each execution of `ContinuesWithSizedInput`: empty padding in the first.
+struct Generation: Codable, Sendable {
+    var padding = ""
+    var refusal: Refusal?
+}
+
+/// Tries to continue as new with an input over the limit, catches the refusal, and carries it
+/// into the next execution in an input padded to exactly the limit.
+struct ContinuesWithSizedInput: Orchestration {
+    func run(_ generation: Generation, context: OrchestrationContext) async throws -> SizedOutcome {
+        guard generation.padding.isEmpty else {
+            return SizedOutcome(refusal: generation.refusal, accepted: try Payload(encoding: generation).data.count)
+        }
+        var refusal: Refusal?
+        do {
+            try context.continueAsNew(with: Generation(padding: json(bytes: smallLimit)))
+        } catch let error as DurableError {  // not the signal that ends the execution
+            refusal = Refusal(error)
+        }
+        let unpadded = try Payload(encoding: Generation(padding: "", refusal: refusal)).data.count
+        try context.continueAsNew(
+            with: Generation(padding: String(repeating: "x", count: smallLimit - unpadded), refusal: refusal))
+    }
+}
+
 /// An error whose description is whatever the test makes it, such as a whole response body.
 struct VerboseError: Error, CustomStringConvertible {
     var description: String
@@ -466,6 +506,63 @@ struct ThrowsVerbosely: Orchestration {
         let received = try await runtime.client.history(of: "receiver")
         #expect(received.count(of: "EventRaised") == 1)
         #expect(received.largestValue == smallLimit)
+    }
+
+    // MARK: What the orchestration produces itself
+
+    @Test func anOutputOverTheLimitFailsTheInstanceInsteadOfCompletingIt() async throws {
+        let runtime = try await DurableRuntime.limited { ReturnsSizedText.self }
+        let id = try await runtime.client.start(ReturnsSizedText.self, input: smallLimit + 1, instanceId: "over")
+
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure == FailureDetails(DurableError.payloadTooLarge(
+            instanceId: "over", step: "output", size: smallLimit + 1, limit: smallLimit)))
+        #expect(status.output == nil)
+        let history = try await runtime.client.history(of: id)
+        #expect(history.kindNames == ["ExecutionStarted", "ExecutionFailed"])
+
+        let exact = try await runtime.client.start(ReturnsSizedText.self, input: smallLimit)
+        #expect(try await runtime.client.result(of: exact, as: ReturnsSizedText.self, timeout: .seconds(10))
+            == json(bytes: smallLimit))
+        #expect(try await runtime.client.history(of: exact).largestValue == smallLimit)
+    }
+
+    @Test func aCustomStatusOverTheLimitIsNotRecordedAndFailsTheInstance() async throws {
+        let runtime = try await DurableRuntime.limited {
+            SetsSizedStatus.self
+            MeasureText()
+        }
+        let id = try await runtime.client.start(SetsSizedStatus.self, input: smallLimit + 1, instanceId: "status")
+
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure == FailureDetails(DurableError.payloadTooLarge(
+            instanceId: "status", step: "custom status", size: smallLimit + 1, limit: smallLimit)))
+        #expect(try status.customStatus(as: String.self) == json(bytes: smallLimit))  // the last one recorded
+        let history = try await runtime.client.history(of: id)
+        // Failed at the call: the activity after it was never scheduled.
+        #expect(history.kindNames == ["ExecutionStarted", "CustomStatusSet", "ExecutionFailed"])
+        #expect(history.largestValue == smallLimit)
+
+        let exact = try await runtime.client.start(SetsSizedStatus.self, input: smallLimit)
+        #expect(try await runtime.client.result(of: exact, as: SetsSizedStatus.self, timeout: .seconds(10)) == "done")
+        #expect(try await runtime.client.history(of: exact).count(of: "CustomStatusSet") == 2)
+    }
+
+    @Test func aContinueAsNewInputOverTheLimitThrowsAtTheCall() async throws {
+        let runtime = try await DurableRuntime.limited { ContinuesWithSizedInput.self }
+        let id = try await runtime.client.start(ContinuesWithSizedInput.self, input: Generation(), instanceId: "eternal")
+
+        let outcome = try await runtime.client.result(of: id, as: ContinuesWithSizedInput.self, timeout: .seconds(10))
+        let refusedSize = try Payload(encoding: Generation(padding: json(bytes: smallLimit))).data.count
+        #expect(outcome == SizedOutcome(
+            refusal: Refusal(instanceId: "eternal", step: "continue-as-new input", size: refusedSize, limit: smallLimit),
+            accepted: smallLimit))
+        // The history is the second execution's: it started with the input at the limit.
+        let history = try await runtime.client.history(of: id)
+        #expect(history.kindNames == ["ExecutionStarted", "ExecutionCompleted"])
+        #expect(history.largestValue == smallLimit)
     }
 
     // MARK: Failure details

@@ -28,6 +28,12 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     case instanceStopped(String)
     /// The runtime was shut down.
     case runtimeShutDown
+    /// A value bound for history is larger than ``DurableRuntime/Configuration/maxPayloadSize``:
+    /// `size` bytes encoded, over `limit`. `step` names it, such as `input of start`,
+    /// `event 'approval'` or `result of activity 'ChargeCard' (#3)`. Nothing of it was recorded.
+    case payloadTooLarge(instanceId: String, step: String, size: Int, limit: Int)
+    /// A ``DurableRuntime/Configuration`` value is out of range; the message says which and why.
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -57,6 +63,13 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "Instance '\(id)' stopped while its code was still waiting."
         case .runtimeShutDown:
             "The runtime has been shut down."
+        case .payloadTooLarge(let id, let step, let size, let limit):
+            "Instance '\(id)': the \(step) is \(size) bytes, over the payload limit of \(limit) bytes, so it was not"
+                + " recorded. Keep large data outside the workflow (in a database or blob store) and pass a reference"
+                + " to it, such as a key or URL; or raise DurableRuntime.Configuration.maxPayloadSize (at most"
+                + " \(DurableRuntime.Configuration.payloadSizeCeiling) bytes)."
+        case .invalidConfiguration(let message):
+            "Invalid DurableRuntime.Configuration: \(message)"
         }
     }
 }

@@ -27,7 +27,11 @@ public struct OrchestrationContext: Sendable {
     /// the activity does not run again.
     ///
     /// - Parameter retry: Retries failures with durable waits in between; `nil` tries once.
-    /// - Throws: ``ActivityFailure`` if the (last) attempt threw.
+    /// - Throws: ``ActivityFailure`` if the (last) attempt threw, or returned a result over
+    ///   ``DurableRuntime/Configuration/maxPayloadSize`` (that attempt fails with the description of
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)``, and a retry policy sees it).
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` itself, at once, if the encoded
+    ///   `input` is over the limit: nothing is recorded or run, and the code may catch it and go on.
     @discardableResult
     nonisolated(nonsending) public func call<A: Activity>(_ activity: A.Type, _ input: A.Input, retry: RetryPolicy? = nil) async throws
         -> A.Output
@@ -49,7 +53,9 @@ public struct OrchestrationContext: Sendable {
     ///   - instanceId: The child's id; by default derived from this instance's id, so it is the
     ///     same on replay. Retries of a given id get `#2`, `#3`... appended.
     ///   - retry: Retries failures with durable waits in between; `nil` tries once.
-    /// - Throws: ``SubOrchestrationFailure`` if the child failed.
+    /// - Throws: ``SubOrchestrationFailure`` if the child failed;
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` at once if the encoded `input` is
+    ///   over ``DurableRuntime/Configuration/maxPayloadSize`` (nothing is recorded, no child starts).
     @discardableResult
     nonisolated(nonsending) public func callSubOrchestration<O: Orchestration>(
         _ orchestration: O.Type, _ input: O.Input, instanceId: String? = nil, retry: RetryPolicy? = nil
@@ -139,6 +145,9 @@ public struct OrchestrationContext: Sendable {
     /// Sends an event to another instance. Recorded in history, so it is sent once, not on every replay.
     ///
     /// If the target does not exist or has finished, the event is dropped.
+    ///
+    /// - Throws: ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded payload is
+    ///   over ``DurableRuntime/Configuration/maxPayloadSize``: nothing is recorded or sent.
     nonisolated(nonsending) public func sendEvent(to instanceId: String, name: String, payload: some Codable & Sendable) async throws {
         let input = try Payload(encoding: payload)
         _ = try await instance.issue(
@@ -159,7 +168,9 @@ public struct OrchestrationContext: Sendable {
 
     /// Publishes a value that clients see in ``InstanceStatus/customStatus`` while the instance runs.
     ///
-    /// A value that cannot be encoded fails the instance with ``DurableError/encodingFailed(type:reason:)``.
+    /// A value that cannot be encoded fails the instance with ``DurableError/encodingFailed(type:reason:)``;
+    /// one whose encoding is over ``DurableRuntime/Configuration/maxPayloadSize`` is not recorded and
+    /// fails the instance with ``DurableError/payloadTooLarge(instanceId:step:size:limit:)``.
     public func setCustomStatus(_ value: some Codable & Sendable) {
         do {
             let payload = try Payload(encoding: value)
@@ -179,8 +190,12 @@ public struct OrchestrationContext: Sendable {
     /// ```
     ///
     /// - Parameter keepUnprocessedEvents: Carry raised events nobody consumed into the new execution.
+    /// - Throws: ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded `input` is over
+    ///   ``DurableRuntime/Configuration/maxPayloadSize``: nothing is recorded and this execution goes on, so
+    ///   the code may catch it. Otherwise the signal that ends this execution (let it propagate).
     public func continueAsNew(with input: some Codable & Sendable, keepUnprocessedEvents: Bool = false) throws -> Never {
         let payload = try Payload(encoding: input)
+        try instance.payloadLimit.check(payload, instanceId: instanceId, step: "continue-as-new input")
         _ = instance.withIsolation(operation: "continueAsNew") {
             $0.requestContinueAsNew(payload, keepUnprocessedEvents: keepUnprocessedEvents)
         }

@@ -13,7 +13,9 @@ public struct DurableClient: Sendable {
     ///   - startAt: Runs the code no earlier than this; the instance is `pending` until then.
     ///   - reuse: Whether a finished instance with the same id may be replaced.
     /// - Throws: ``DurableError/instanceAlreadyExists(_:status:)`` if the id is taken,
-    ///   ``DurableError/unknownOrchestration(_:)`` if the type is not registered.
+    ///   ``DurableError/unknownOrchestration(_:)`` if the type is not registered,
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded input is over
+    ///   ``DurableRuntime/Configuration/maxPayloadSize``. Nothing is recorded then.
     @discardableResult
     public func start<O: Orchestration>(
         _ orchestration: O.Type, input: O.Input, instanceId: String? = nil, startAt: Date? = nil,
@@ -26,8 +28,9 @@ public struct DurableClient: Sendable {
 
     /// Starts an instance by orchestration name with already-encoded input, as an HTTP front end would.
     ///
-    /// - Throws: ``DurableError/unknownOrchestration(_:)``, or ``DurableError/invalidInput(orchestration:reason:)``
-    ///   if `input` does not decode as the orchestration's input type.
+    /// - Throws: ``DurableError/unknownOrchestration(_:)``, ``DurableError/invalidInput(orchestration:reason:)``
+    ///   if `input` does not decode as the orchestration's input type, or
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if it is over the payload limit.
     @discardableResult
     public func start(
         orchestrationNamed name: String, input: Payload, instanceId: String? = nil, startAt: Date? = nil,
@@ -46,7 +49,9 @@ public struct DurableClient: Sendable {
     /// let ids = try await client.start(ShipOrder.self, inputs: todaysOrders)
     /// ```
     ///
-    /// - Throws: ``DurableError/unknownOrchestration(_:)`` or an encoding error, before anything starts.
+    /// - Throws: ``DurableError/unknownOrchestration(_:)``, an encoding error, or
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if any input is over the
+    ///   payload limit, before anything starts.
     @discardableResult
     public func start<O: Orchestration>(_ orchestration: O.Type, inputs: some Sequence<O.Input>, startAt: Date? = nil)
         async throws -> [String]
@@ -68,7 +73,9 @@ public struct DurableClient: Sendable {
     /// ```
     ///
     /// - Throws: ``DurableError/instanceAlreadyExists(_:status:)`` naming the first taken id,
-    ///   ``DurableError/unknownOrchestration(_:)``, or an encoding error.
+    ///   ``DurableError/unknownOrchestration(_:)``, an encoding error, or
+    ///   ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` naming the first input over the
+    ///   payload limit; nothing starts then.
     @discardableResult
     public func start<O: Orchestration>(
         _ orchestration: O.Type, instances: some Sequence<(instanceId: String, input: O.Input)>, startAt: Date? = nil,
@@ -85,8 +92,9 @@ public struct DurableClient: Sendable {
     /// Sends an event to a waiting (or soon waiting) instance; returns once the event is recorded.
     /// Events that arrive before the code waits are buffered.
     ///
-    /// - Throws: ``DurableError/unknownInstance(_:)``, or ``DurableError/invalidStatus(instanceId:status:operation:)``
-    ///   if the instance has finished.
+    /// - Throws: ``DurableError/unknownInstance(_:)``, ``DurableError/invalidStatus(instanceId:status:operation:)``
+    ///   if the instance has finished, or ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if
+    ///   the encoded payload is over ``DurableRuntime/Configuration/maxPayloadSize`` (nothing is recorded).
     public func raiseEvent(_ instanceId: String, name: String, payload: some Codable & Sendable) async throws {
         try await engine.raiseEvent(instanceId, name: name, input: try Payload(encoding: payload))
     }
@@ -94,6 +102,8 @@ public struct DurableClient: Sendable {
     /// Stops a running, pending or suspended instance; it ends `terminated`.
     ///
     /// - Parameter includeSubOrchestrations: Also terminate its running sub-orchestrations, recursively.
+    /// - Throws: ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if `reason` has more
+    ///   UTF-8 bytes than the payload limit, as do ``suspend(_:reason:)`` and ``resume(_:reason:)``.
     public func terminate(_ instanceId: String, reason: String? = nil, includeSubOrchestrations: Bool = false)
         async throws
     {

@@ -6,28 +6,53 @@ public struct FailureDetails: Sendable, Hashable, Codable, CustomStringConvertib
     /// The fully qualified type name of the original error, such as `MyApp.PaymentError`.
     public var errorType: String
     /// A human-readable message: the error's `description`, or its `localizedDescription`.
+    /// Details captured from an error hold at most ``maximumTextLength`` bytes of it.
     public var message: String
 
-    /// Creates details from their parts.
+    /// The most UTF-8 bytes of an error's type name or message that details captured from the
+    /// error keep; a longer one is cut, ending in `… (truncated, N bytes)`.
+    ///
+    /// An error's description is whatever its code makes it (a whole response body, say), and
+    /// every failure is recorded in history: uncut, one enormous message could make a journal
+    /// record too large to read back. 64 KiB keeps any real message whole.
+    public static let maximumTextLength = 64 << 10
+
+    /// Creates details from their parts, as given.
     public init(errorType: String, message: String) {
         self.errorType = errorType
         self.message = message
     }
 
     /// Captures `error`, keeping the type name and message of failures that already carry them.
+    /// Either is cut to ``maximumTextLength`` bytes.
     public init(_ error: any Error) {
+        let details: FailureDetails
         switch error {
         case let failure as ActivityFailure:
-            self = failure.details
+            details = failure.details
         case let failure as SubOrchestrationFailure:
-            self = failure.details
+            details = failure.details
         case let failure as OrchestrationFailure:
-            self = failure.details
+            details = failure.details
         default:
-            self.errorType = String(reflecting: type(of: error))
-            self.message = String(describing: error)
+            details = FailureDetails(errorType: String(reflecting: type(of: error)), message: String(describing: error))
         }
+        // Carried-over details are cut too: their fields are public and may have been set to anything.
+        self.errorType = Self.bounded(details.errorType)
+        self.message = Self.bounded(details.message)
     }
 
     public var description: String { "\(errorType): \(message)" }
+
+    /// `text` if it fits in ``maximumTextLength`` bytes; else its start, cut on a Unicode scalar
+    /// boundary (so it stays valid UTF-8), and a marker naming the original length, in that many bytes.
+    static func bounded(_ text: String) -> String {
+        let length = text.utf8.count  // O(1) for native strings: the common case costs one comparison
+        guard length > maximumTextLength else { return text }
+        let marker = "… (truncated, \(length) bytes)"
+        let utf8 = text.utf8
+        var end = utf8.index(utf8.startIndex, offsetBy: maximumTextLength - marker.utf8.count)
+        while end.samePosition(in: text.unicodeScalars) == nil { utf8.formIndex(before: &end) }
+        return String(text.unicodeScalars[..<end]) + marker
+    }
 }

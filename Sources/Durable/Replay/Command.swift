@@ -68,6 +68,24 @@ enum Command: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The value the command puts into history, if it carries one.
+    var payload: Payload? {
+        switch self {
+        case .activity(_, let input, _), .subOrchestration(_, _, let input), .sendEvent(_, _, let input): input
+        case .timer: nil
+        }
+    }
+
+    /// What ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` calls ``payload``.
+    var payloadStep: String {
+        switch self {
+        case .activity(let name, _, _): "input of activity '\(name)'"
+        case .subOrchestration(let name, _, _): "input of sub-orchestration '\(name)'"
+        case .timer: "timer"
+        case .sendEvent(let instanceId, let name, _): "event '\(name)' sent to '\(instanceId)'"
+        }
+    }
+
     /// Whether the command is done once recorded: nothing comes back for it.
     var isFireAndForget: Bool {
         if case .sendEvent = self { return true }

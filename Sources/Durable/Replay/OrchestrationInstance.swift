@@ -16,6 +16,8 @@ actor OrchestrationInstance {
     private nonisolated let startedAt: Date
     /// Whether the instance was created with a scheduled start (so a start timer may be armed).
     nonisolated let hasScheduledStart: Bool
+    /// The host's, read once: every new command, custom status and output is held to it.
+    nonisolated let payloadLimit: PayloadLimit
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -70,6 +72,7 @@ actor OrchestrationInstance {
         self.orchestration = orchestration
         self.input = input
         self.host = host
+        self.payloadLimit = host.payloadLimit
         self.executor = InstanceExecutor(scheduling: scheduling)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
@@ -252,9 +255,15 @@ actor OrchestrationInstance {
         guard !isFinished else { return }
         customStatusCount += 1
         // The first `log.customStatusCount` calls are already in history.
-        if customStatusCount > log.customStatusCount {
-            host.record(HistoryEvent(.customStatusSet(status), at: host.now()), for: self)
+        guard customStatusCount > log.customStatusCount else { return }
+        do {
+            try payloadLimit.check(status, instanceId: instanceId, step: "custom status")
+        } catch {
+            // `setCustomStatus` does not throw (making it throw would break every caller), so the
+            // instance fails now, before its code can record anything else.
+            return fail(FailureDetails(error))
         }
+        host.record(HistoryEvent(.customStatusSet(status), at: host.now()), for: self)
     }
 
     func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool) {
@@ -282,11 +291,24 @@ actor OrchestrationInstance {
     ) {
         guard accepts(continuation, cancellable: ticket != nil) else { return }  // no ticket: the root task
         let sequence = nextSequence
+        let command = request.command(sequence: sequence)
+        let recorded = log.command(at: sequence)
+        if let payload = command.payload {
+            // A payload too large for history throws at the call, takes no sequence number and
+            // records nothing, so the code may catch it and go on. A replay must refuse it too,
+            // even where history holds a command (the one the code issued next) at this number;
+            // only the very bytes recorded under a higher limit replay, so lowering the limit
+            // breaks no history.
+            do {
+                try payloadLimit.check(payload, instanceId: instanceId, step: command.payloadStep)
+            } catch {
+                if recorded?.payload != payload { return continuation.resume(throwing: error) }
+            }
+        }
         nextSequence += 1
         ticket?.id = sequence
-        let command = request.command(sequence: sequence)
         host.issued(command, sequence: sequence, from: self)
-        if let recorded = log.command(at: sequence) {
+        if let recorded {
             guard command.replays(recorded) else {
                 let error = NondeterminismError(
                     instanceId: instanceId, sequence: sequence, recorded: recorded.description,
@@ -485,7 +507,14 @@ actor OrchestrationInstance {
         }
         switch result {
         case .success(let output):
-            end(.completed(output), recording: true)
+            // The code has returned: nothing is left to throw to, so an output too large for history
+            // fails the instance. One already recorded (a replay of a finished history) stands.
+            do {
+                if !log.isFinished { try payloadLimit.check(output, instanceId: instanceId, step: "output") }
+                end(.completed(output), recording: true)
+            } catch {
+                end(.failed(FailureDetails(error)), recording: true)
+            }
         case .failure(let error):
             let failure = FailureDetails(error)
             end(.failed(failure), recording: true)

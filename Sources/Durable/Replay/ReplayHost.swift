@@ -36,16 +36,21 @@ final class ReplayHost: InstanceHost {
 
     private let state = Mutex(State())
     private let clock: Date
+    /// The runtime's: a replay refuses what the live run would.
+    let payloadLimit: PayloadLimit
 
-    private init(clock: Date, expectedCommands: Int) {
+    private init(clock: Date, expectedCommands: Int, payloadLimit: PayloadLimit) {
         self.clock = clock
+        self.payloadLimit = payloadLimit
         state.withLock { $0.commands.reserveCapacity(expectedCommands) }
     }
 
     static func replay(
-        _ history: [HistoryEvent], instanceId: String, orchestration: OrchestrationEntry, input: Payload
+        _ history: [HistoryEvent], instanceId: String, orchestration: OrchestrationEntry, input: Payload,
+        payloadLimit: PayloadLimit
     ) async -> ReplayResult {
-        let host = ReplayHost(clock: history.last?.timestamp ?? Date(), expectedCommands: history.count / 2)
+        let host = ReplayHost(
+            clock: history.last?.timestamp ?? Date(), expectedCommands: history.count / 2, payloadLimit: payloadLimit)
         let instance = OrchestrationInstance(
             instanceId: instanceId, orchestration: orchestration, input: input, history: history, host: host,
             scheduling: .manual)

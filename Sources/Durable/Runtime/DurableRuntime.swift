@@ -20,15 +20,32 @@ public final class DurableRuntime: Sendable {
         public var clock: any DurableClock
         /// Finished instances are purged once they have been finished this long; `nil` keeps them.
         public var retention: Duration?
+        /// The most bytes one value may take in history, encoded: a start's input, a raised or
+        /// sent event, an activity's input or result, a sub-orchestration's input, a
+        /// continue-as-new input, a custom status, an output. 16 MiB by default; at most
+        /// ``payloadSizeCeiling``.
+        ///
+        /// Every such value is one journal record, which must stay readable: a larger one is
+        /// refused where it enters, with ``DurableError/payloadTooLarge(instanceId:step:size:limit:)``,
+        /// instead of being acknowledged and making the journal unopenable later. Large data
+        /// belongs outside the workflow; pass a reference to it.
+        public var maxPayloadSize: Int
 
-        /// Creates a configuration. By default up to 16 activities per core run at once, on the wall clock.
+        /// The highest ``maxPayloadSize`` a runtime accepts: 64 MiB. A journal record holds at
+        /// most one payload plus small fields, so this keeps every record well under the
+        /// journal's 256 MiB record limit.
+        public static let payloadSizeCeiling = 64 << 20
+
+        /// Creates a configuration. By default up to 16 activities per core run at once, on the
+        /// wall clock, with payloads of up to 16 MiB.
         public init(
             maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16,
-            clock: any DurableClock = SystemClock(), retention: Duration? = nil
+            clock: any DurableClock = SystemClock(), retention: Duration? = nil, maxPayloadSize: Int = 16 << 20
         ) {
             self.maxConcurrentActivities = maxConcurrentActivities
             self.clock = clock
             self.retention = retention
+            self.maxPayloadSize = maxPayloadSize
         }
     }
 
@@ -55,13 +72,17 @@ public final class DurableRuntime: Sendable {
     /// Creates a runtime for the orchestrations and activities the builder lists, and resumes
     /// every unfinished instance the storage holds.
     ///
-    /// - Throws: ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
+    /// - Throws: ``DurableError/invalidConfiguration(_:)`` if `maxPayloadSize` is not in
+    ///   `1...Configuration.payloadSizeCeiling` (checked before the storage is opened),
+    ///   ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
     public init(
         storage: Storage = .directory(".durable"), configuration: Configuration = Configuration(),
         @RegistrationBuilder _ registrations: () -> [Registration]
     ) async throws {
+        let payloadLimit = try PayloadLimit(configured: configuration.maxPayloadSize)
         let registry = try Registry(registrations())
-        engine = Engine(registry: registry, store: try storage.makeStore(), configuration: configuration)
+        engine = Engine(
+            registry: registry, store: try storage.makeStore(), configuration: configuration, payloadLimit: payloadLimit)
         client = DurableClient(engine: engine)
         do {
             try engine.recover()
@@ -83,7 +104,8 @@ public final class DurableRuntime: Sendable {
             throw DurableError.invalidInput(orchestration: "?", reason: "a history starts with ExecutionStarted")
         }
         return await ReplayHost.replay(
-            history, instanceId: instanceId, orchestration: try engine.registry.orchestration(named: name), input: input)
+            history, instanceId: instanceId, orchestration: try engine.registry.orchestration(named: name), input: input,
+            payloadLimit: engine.payloadLimit)
     }
 
     /// Stops dispatching work and closes the storage. Running instances stop where they are,

@@ -14,12 +14,14 @@ extension Engine {
 
     /// Records an event for the instance and returns once it is durable.
     func raiseEvent(_ id: String, name: String, input: Payload) async throws {
+        try payloadLimit.check(input, instanceId: id, step: "event '\(name)'")
         try await deliverDurably(.eventRaised(name: name, input: input), to: id, operation: "raise an event to") { status in
             !status.isFinished
         }
     }
 
     func terminate(_ id: String, reason: String?, includeSubOrchestrations: Bool) async throws {
+        try checkReason(reason, of: id, operation: "terminate")
         try await deliverDurably(.executionTerminated(reason: reason), to: id, operation: "terminate") { !$0.isFinished }
         guard includeSubOrchestrations else { return }
         let children = table.withLock { table in
@@ -33,13 +35,21 @@ extension Engine {
     }
 
     func suspend(_ id: String, reason: String?) async throws {
+        try checkReason(reason, of: id, operation: "suspend")
         try await deliverDurably(.executionSuspended(reason: reason), to: id, operation: "suspend") { status in
             status == .running || status == .pending
         }
     }
 
     func resume(_ id: String, reason: String?) async throws {
+        try checkReason(reason, of: id, operation: "resume")
         try await deliverDurably(.executionResumed(reason: reason), to: id, operation: "resume") { $0 == .suspended }
+    }
+
+    /// A reason is free text a client hands in, recorded like a payload: it is held to the same limit.
+    private func checkReason(_ reason: String?, of id: String, operation: String) throws {
+        guard let reason else { return }
+        try payloadLimit.check(size: reason.utf8.count, instanceId: id, step: "reason of \(operation)")
     }
 
     private func deliverDurably(

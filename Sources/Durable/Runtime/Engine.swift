@@ -14,12 +14,18 @@ final class Engine: InstanceHost {
     /// Made once: a drain that needs workers registers it, instead of a new closure each time.
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
+    let payloadLimit: PayloadLimit
 
-    init(registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration) {
+    init(
+        registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
+        payloadLimit: PayloadLimit
+    ) {
         self.registry = registry
         self.store = store
+        self.payloadLimit = payloadLimit
         self.timers = TimerService(clock: configuration.clock)
-        let pool = ActivityWorkerPool(registry: registry, limit: max(1, configuration.maxConcurrentActivities))
+        let pool = ActivityWorkerPool(
+            registry: registry, limit: max(1, configuration.maxConcurrentActivities), payloadLimit: payloadLimit)
         self.pool = pool
         self.announceActivities = { pool.announce() }
     }
@@ -43,8 +49,9 @@ final class Engine: InstanceHost {
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestration(named: name)
-        try entry.validateInput(input)
         let id = instanceId ?? RandomInstanceID.next()
+        try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
+        try entry.validateInput(input)
         let started = HistoryEvent(
             .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt), at: now())
         return (id, try launch(id, entry, started, reuse: reuse))
@@ -68,9 +75,11 @@ final class Engine: InstanceHost {
         let entry = try registry.orchestration(named: name)
         let now = now()
         let launches = try batch.map { request in
+            let id = request.instanceId ?? RandomInstanceID.next()
+            try payloadLimit.check(request.input, instanceId: id, step: "input of start")
             try entry.validateInput(request.input)
             return try Launch(
-                id: request.instanceId ?? RandomInstanceID.next(), entry: entry,
+                id: id, entry: entry,
                 started: HistoryEvent(.executionStarted(name: name, input: request.input, parent: nil, scheduledStart: startAt), at: now),
                 host: self)
         }

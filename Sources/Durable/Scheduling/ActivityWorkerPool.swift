@@ -46,11 +46,13 @@ final class ActivityWorkerPool: Sendable {
     private let state = Lock(State())
     private let limit: Int
     private let registry: Registry
+    private let payloadLimit: PayloadLimit
     private let spawn: AsyncStream<Void>.Continuation
     private let runner: Task<Void, Never>
 
-    init(registry: Registry, limit: Int) {
+    init(registry: Registry, limit: Int, payloadLimit: PayloadLimit) {
         self.registry = registry
+        self.payloadLimit = payloadLimit
         self.limit = max(1, limit)
         let (requests, spawn) = AsyncStream.makeStream(of: Void.self)
         self.spawn = spawn
@@ -174,7 +176,12 @@ final class ActivityWorkerPool: Sendable {
             let activity = try registry.activity(named: item.name)
             let context = ActivityContext(
                 instanceId: item.instance.instanceId, activityName: item.name, attempt: item.attempt)
-            outcome = .taskCompleted(sequence: item.sequence, result: try await activity.run(item.input, context))
+            let result = try await activity.run(item.input, context)
+            // Too large to record: the attempt fails instead, so a retry policy or the caller's
+            // catch sees it as it sees any failure of the activity.
+            try payloadLimit.check(
+                result, instanceId: item.instance.instanceId, step: "result of activity '\(item.name)' (#\(item.sequence))")
+            outcome = .taskCompleted(sequence: item.sequence, result: result)
         } catch {
             outcome = .taskFailed(sequence: item.sequence, failure: FailureDetails(error))
         }

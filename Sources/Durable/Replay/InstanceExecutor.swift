@@ -219,7 +219,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 }
                 if state.isReplaying { return .replay }
                 if let message = state.messages.popFirst() { return .message(message) }
-                // Before going idle: the next drain (on any thread) must not overtake them.
+                // A strict drain's held effects go before it is idle: the next drain, on any
+                // thread, cannot overtake them.
                 if heldEffects != nil { return .releaseHeld }
                 // Clear the owner before another thread may start the next drain and claim it.
                 drainingThread.store(0, ordering: .releasing)

@@ -1,7 +1,7 @@
 // A mixed workload on a file journal, for the crash tests: they SIGKILL this process at random
 // moments, start it again, and finally let it finish and check the journal.
 //
-//     DurableCrashHarness <journal-directory> <log-directory> <generation> [--linger]
+//     DurableCrashHarness <journal-directory> <log-directory> <generation> [--linger] [--strict]
 //
 // Every run starts whichever of the 110 instances do not exist yet, raises the external events
 // not yet recorded, and waits for all of them. It logs each activity invocation (one line per
@@ -9,6 +9,12 @@
 // activity calls the journal already holds as completed. It prints "ALL DONE" when every
 // instance has completed; with --linger it then waits to be killed instead of exiting, so every
 // kill the test sends lands on a live process.
+//
+// With --strict the journal is strict and the workload is the 28 instances of `strictPlan`, whose
+// every result is followed by a custom status and then a timer, an event wait or more of a
+// fan-in. An observer polls the status table and logs each custom status it sees (an effect of
+// the result before it leaving the instance) to effects-seen-<generation>.log: strict promises
+// that none of those activities runs again.
 
 import Durable
 import Foundation
@@ -19,6 +25,7 @@ guard arguments.count >= 4, let generation = Int(arguments[3]) else {
     exit(2)
 }
 let lingers = arguments.dropFirst(4).contains("--linger")
+let isStrict = arguments.dropFirst(4).contains("--strict")
 let journalPath = arguments[1]
 let logPath = arguments[2]
 
@@ -41,6 +48,7 @@ final class LineLog: Sendable {
 
 let invocations = LineLog("\(logPath)/invocations-\(generation).log")
 let acknowledged = LineLog("\(logPath)/acknowledged.log")
+let effectsSeen = LineLog("\(logPath)/effects-seen-\(generation).log")
 
 // MARK: Activities
 
@@ -119,6 +127,71 @@ struct EventWaiter: Orchestration {
     }
 }
 
+// MARK: Strict orchestrations: every result is shown as the custom status, then something follows
+
+/// Ten steps, each result shown, then a short timer.
+struct ShowThenSleep: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        var keys: [String] = []
+        for step in 0..<10 {
+            keys.append(try await context.call(Step.self, "\(id)/\(step)"))
+            context.setCustomStatus(keys[step])
+            try await context.sleep(for: .milliseconds(30))
+        }
+        return keys.joined(separator: ",")
+    }
+}
+
+/// Six parallel steps, each result shown as it arrives while the rest are still awaited.
+struct ShowEachArrival: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        let count = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<6 { group.addTask { try await context.call(Step.self, "\(id)/\(index)") } }
+            var count = 0
+            for try await key in group {
+                context.setCustomStatus(key)
+                count += 1
+            }
+            return count
+        }
+        return "\(count)"
+    }
+}
+
+/// Three steps, each result shown, then a wait for the "next" event the observer raises on seeing it.
+struct ShowThenWait: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        var keys: [String] = []
+        for step in 0..<3 {
+            keys.append(try await context.call(Step.self, "\(id)/\(step)"))
+            context.setCustomStatus(keys[step])
+            _ = try await context.waitForEvent("next", as: String.self)
+        }
+        return keys.joined(separator: ",")
+    }
+}
+
+/// Polls every strict instance's status; logs each custom status it has not seen yet (one write,
+/// before anything else) and answers a waiting `ShowThenWait` with its "next" event.
+func observeStrictEffects(_ client: DurableClient, ids: [String]) async {
+    var seen: [String: String] = [:]
+    while !Task.isCancelled {
+        for id in ids {
+            guard let status = try? await client.status(of: id), !status.runtimeStatus.isFinished,
+                let key = try? status.customStatus?.decode(String.self), seen[id] != key
+            else { continue }
+            seen[id] = key
+            effectsSeen.append(key)
+            guard id.hasPrefix("strict-wait") else { continue }
+            let raised = ((try? await client.history(of: id)) ?? []).contains {
+                $0.kind == .eventRaised(name: "next", input: (try? Payload(encoding: key)) ?? .empty)
+            }
+            if !raised { try? await client.raiseEvent(id, name: "next", payload: key) }
+        }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+}
+
 // MARK: The run
 
 /// Before the runtime resumes anything: which activity calls does the journal hold as completed?
@@ -143,7 +216,7 @@ func logCompletedCalls(_ journal: FileJournal) {
 
 let journal: FileJournal
 do {
-    journal = try FileJournal(directory: journalPath)
+    journal = try FileJournal(directory: journalPath, options: .init(durability: isStrict ? .strict : .groupCommit))
 } catch {
     FileHandle.standardError.write(Data("cannot open the journal: \(error)\n".utf8))
     exit(1)
@@ -158,11 +231,22 @@ let runtime = try await DurableRuntime(storage: .store(journal)) {
     Retrying.self
     Sleeper.self
     EventWaiter.self
+    ShowThenSleep.self
+    ShowEachArrival.self
+    ShowThenWait.self
     Step()
     FlakyStep()
 }
 
-let plan: [(prefix: String, count: Int, start: @Sendable (DurableClient, String) async throws -> Void)] = [
+typealias Plan = [(prefix: String, count: Int, start: @Sendable (DurableClient, String) async throws -> Void)]
+
+let strictPlan: Plan = [
+    ("strict-sleep", 16, { try await $0.start(ShowThenSleep.self, input: $1, instanceId: $1) }),
+    ("strict-fan", 4, { try await $0.start(ShowEachArrival.self, input: $1, instanceId: $1) }),
+    ("strict-wait", 8, { try await $0.start(ShowThenWait.self, input: $1, instanceId: $1) }),
+]
+
+let groupCommitPlan: Plan = [
     ("chain", 40, { try await $0.start(Chain.self, input: $1, instanceId: $1) }),
     ("fan", 10, { try await $0.start(FanOut.self, input: $1, instanceId: $1) }),
     ("parent", 20, { try await $0.start(Parent.self, input: $1, instanceId: $1) }),
@@ -170,6 +254,7 @@ let plan: [(prefix: String, count: Int, start: @Sendable (DurableClient, String)
     ("timer", 15, { try await $0.start(Sleeper.self, input: $1, instanceId: $1) }),
     ("events", 10, { try await $0.start(EventWaiter.self, input: $1, instanceId: $1) }),
 ]
+let plan = isStrict ? strictPlan : groupCommitPlan
 
 var ids: [String] = []
 for (prefix, count, start) in plan {
@@ -180,7 +265,9 @@ for (prefix, count, start) in plan {
     }
 }
 
-for index in 0..<10 {
+let observer = Task { [ids] in if isStrict { await observeStrictEffects(runtime.client, ids: ids) } }
+
+for index in 0..<10 where !isStrict {
     let id = "events-\(index)"
     let recorded = Set(((try? await runtime.client.history(of: id)) ?? []).compactMap { event -> String? in
         if case .eventRaised(_, let input) = event.kind { return try? input.decode(String.self) }
@@ -199,6 +286,7 @@ for id in ids {
         exit(1)
     }
 }
+observer.cancel()
 FileHandle.standardOutput.write(Data("ALL DONE\n".utf8))
 while lingers { try await Task.sleep(for: .seconds(60)) }
 runtime.shutdown()

@@ -106,6 +106,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// ``afterDrain(_:)`` action for that. Draining thread only; cleared as the drain ends.
     var hasUnannouncedActivities = false
 
+    /// Strict durability: effects this drain holds until its records are durable (see
+    /// `EffectGate`). Draining thread only; the drain releases them when it runs out of work.
+    var heldEffects: HeldEffects?
+
     /// Whether the job running now is the only work the executor has: none after it in this
     /// batch, none queued since. Draining thread only (the instance's replay shortcut asks).
     var isRunningTheOnlyJob: Bool {
@@ -138,8 +142,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     /// Runs `action` on this thread once the current drain ends, or at once if this thread is not
-    /// draining the executor. Strict durability uses it so every step a drain dispatched shares
-    /// one sync.
+    /// draining the executor. The engine uses it to tell workers of a drain's calls once.
     func afterDrain(_ action: @escaping @Sendable () -> Void) {
         guard isCurrentThreadDraining else { return action() }
         state.withLock { $0.afterDrain.append(action) }
@@ -204,7 +207,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         let serial = asUnownedSerialExecutor()
         let lane = taskLane.asUnownedTaskExecutor()
         while true {
-            enum Next { case start, jobs, replay, message(InstanceMessage), idle([@Sendable () -> Void]) }
+            enum Next { case start, jobs, replay, message(InstanceMessage), releaseHeld, idle([@Sendable () -> Void]) }
             let next = state.withLock { state -> Next in
                 if state.isStarting {
                     state.isStarting = false
@@ -216,6 +219,9 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 }
                 if state.isReplaying { return .replay }
                 if let message = state.messages.popFirst() { return .message(message) }
+                // A strict drain's held effects go before it is idle: the next drain, on any
+                // thread, cannot overtake them.
+                if heldEffects != nil { return .releaseHeld }
                 // Clear the owner before another thread may start the next drain and claim it.
                 drainingThread.store(0, ordering: .releasing)
                 state.isDraining = false
@@ -245,6 +251,11 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 if !more { state.withLock { $0.isReplaying = false } }
             case .message(let message):
                 if let instance { OrchestrationInstance.Unchecked.handle(instance, message) }
+            case .releaseHeld:
+                // Still draining: what the effects queue for the instance (a failure) runs next.
+                let held = heldEffects
+                heldEffects = nil
+                held?.release()
             case .idle(let actions):
                 for action in actions { action() }
                 return

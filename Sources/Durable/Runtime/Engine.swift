@@ -11,6 +11,8 @@ final class Engine: InstanceHost {
     let store: any HistoryStore
     let timers: TimerService
     private let pool: ActivityWorkerPool
+    /// Holds a drain's effects until its records are durable, under strict durability.
+    private let gate: EffectGate
     /// Made once: a drain that needs workers registers it, instead of a new closure each time.
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
@@ -24,6 +26,7 @@ final class Engine: InstanceHost {
         self.store = store
         self.payloadLimit = payloadLimit
         self.timers = TimerService(clock: configuration.clock)
+        self.gate = EffectGate(store: store)
         let pool = ActivityWorkerPool(
             registry: registry, limit: max(1, configuration.maxConcurrentActivities), payloadLimit: payloadLimit)
         self.pool = pool
@@ -199,7 +202,7 @@ final class Engine: InstanceHost {
 
     func report(_ event: HistoryEvent.Kind, to instance: OrchestrationInstance) {
         do {
-            try deliver(event, to: instance)
+            gate.delivered(try deliver(event, to: instance), to: instance)
         } catch {
             instance.executor.post(.fail(FailureDetails(error)))
         }
@@ -215,7 +218,12 @@ final class Engine: InstanceHost {
             instance.executor.post(.fail(FailureDetails(error)))
             position = nil
         }
-        if event.kind.showsWhenRecorded {
+        if gate.holds(instance) {
+            gate.wait(for: position, recordedBy: instance)
+            if event.kind.showsWhenRecorded {
+                gate.hold(for: instance) { [self] in updateStatus(of: instance.instanceId) { $0.apply(event) } }
+            }
+        } else if event.kind.showsWhenRecorded {
             updateStatus(of: instance.instanceId) { $0.apply(event) }
         }
         return position
@@ -224,21 +232,25 @@ final class Engine: InstanceHost {
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
 
     func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance, after position: JournalPosition?) {
+        if case .sendEvent(let targetId, let name, let input) = command {
+            // Delivered at once even under strict durability (see `EffectGate`): the drain's sync covers it.
+            if let target = table.withLock({ $0.records[targetId]?.live }) {
+                let delivered = (try? deliver(.eventRaised(name: name, input: input), to: target)) ?? nil
+                if gate.holds(instance) { gate.wait(for: delivered, recordedBy: instance) }
+            }
+        } else if gate.holds(instance) {
+            gate.hold(for: instance) { [self] in carryOut(command, sequence: sequence, from: instance) }
+        } else {
+            carryOut(command, sequence: sequence, from: instance)
+        }
+    }
+
+    /// Starts an activity, a child or a timer: at once, or when a strict drain releases it.
+    private func carryOut(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
         switch command {
         case .activity(let name, let input, let attempt):
             let item = ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt)
-            if let position, store.dispatchWaitsForDurability, !store.isDurable(position) {
-                // Strict: this step (and the result before it) must be on disk before the activity
-                // runs. Waiting until the drain ends lets every step it dispatched share one sync.
-                instance.executor.afterDrain { [store, pool] in
-                    store.whenDurable(position) { result in
-                        switch result {
-                        case .success: pool.submit(item)
-                        case .failure(let error): instance.executor.post(.fail(FailureDetails(error)))
-                        }
-                    }
-                }
-            } else if instance.executor.isCurrentThreadDraining {
+            if instance.executor.isCurrentThreadDraining {
                 // Workers hear of the drain's calls once, when it ends (see `ActivityWorkerPool.submit`).
                 let deferred = pool.submit(item, deferringHelp: true)
                 if deferred, !instance.executor.hasUnannouncedActivities {
@@ -254,16 +266,18 @@ final class Engine: InstanceHost {
             timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt) { [self] in
                 report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
             }
-        case .sendEvent(let targetId, let name, let input):
-            if let target = table.withLock({ $0.records[targetId]?.live }) {
-                _ = try? deliver(.eventRaised(name: name, input: input), to: target)
-            }
+        case .sendEvent:
+            break  // `dispatch` delivers it
         }
     }
 
     func abandon(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
-        if case .timer = command {
-            timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: sequence))
+        guard case .timer = command else { return }
+        let key = TimerService.TimerKey(owner: ObjectIdentifier(instance), sequence: sequence)
+        if gate.holds(instance) {
+            gate.hold(for: instance) { [timers] in timers.cancel(key) }  // after the arming it may follow
+        } else {
+            timers.cancel(key)
         }
     }
 
@@ -292,6 +306,15 @@ final class Engine: InstanceHost {
     }
 
     func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome, after position: JournalPosition?) {
+        if gate.holds(instance) {
+            // After the drain's custom statuses; a failed sync leaves it to `end` to retire the instance.
+            gate.hold(for: instance, evenIfNotDurable: true) { [self] in end(instance, outcome, after: position) }
+        } else {
+            end(instance, outcome, after: position)
+        }
+    }
+
+    private func end(_ instance: OrchestrationInstance, _ outcome: InstanceOutcome, after position: JournalPosition?) {
         if instance.hasScheduledStart {
             timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1))  // terminated while pending
         }

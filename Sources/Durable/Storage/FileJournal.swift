@@ -21,10 +21,13 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
     public enum Durability: Sendable, Hashable {
         /// Each batch is synced to disk before its appends are acknowledged (the default).
         case groupCommit
-        /// Like `groupCommit`, and in addition every activity result is durable before the
-        /// orchestration's next step is dispatched: nothing finished is ever run again after a
-        /// crash, at the price of one sync per step. The thread running a step does its sync;
-        /// what no step waits for reaches the file within one sync interval (5 ms).
+        /// Like `groupCommit`, and in addition nothing that follows a step leaves the instance before
+        /// the step is durable: an activity is dispatched, a timer armed, a child started, a custom
+        /// status or an end shown only once everything its drain recorded (and so the result before
+        /// it) is synced, and a delivered result is synced at once even if nothing follows it yet.
+        /// The price is one sync per step, done by the thread that ran it. An activity runs again
+        /// after a crash only if the crash lands between its return and its result's sync (one
+        /// write and one fsync).
         case strict
         /// Written to the operating system within 1 ms (acknowledged once written), never synced:
         /// survives a process crash, not a power loss. For tests and benchmarks that say so.

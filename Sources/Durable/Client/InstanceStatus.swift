@@ -87,3 +87,18 @@ extension InstanceStatus {
         while let event = iterator.next() { apply(event) }
     }
 }
+
+extension HistoryEvent.Kind {
+    /// Whether recording this event changes the status a client sees right away. Commands change
+    /// nothing a client sees (so they skip the table), and the end shows only once it is durable
+    /// (see `Engine.instanceFinished`).
+    var showsWhenRecorded: Bool {
+        switch self {
+        case .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent, .executionCompleted,
+            .executionFailed:
+            false
+        default:
+            true
+        }
+    }
+}

@@ -400,18 +400,3 @@ final class Engine: InstanceHost {
         for waiter in waiters { waiter.continuation.resume(throwing: DurableError.runtimeShutDown) }
     }
 }
-
-extension HistoryEvent.Kind {
-    /// Whether recording this event changes the status a client sees right away. Commands change
-    /// nothing a client sees (so they skip the table), and the end shows only once it is durable
-    /// (see `Engine.instanceFinished`).
-    fileprivate var showsWhenRecorded: Bool {
-        switch self {
-        case .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent, .executionCompleted,
-            .executionFailed:
-            false
-        default:
-            true
-        }
-    }
-}

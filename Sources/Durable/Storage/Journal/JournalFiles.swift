@@ -209,10 +209,13 @@ func readFileIfPresent(_ path: String) throws -> [UInt8]? {
             }
         throw JournalError.foreignFile(file: path, reason: "it is \(what), not a journal file")
     }
-    var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+    // One byte more than the file holds, so the read that finds its end needs no room added; a
+    // file that grew since is read on. Room is added as an array: appending a `repeatElement`
+    // walks it element by element unless optimized (most of a debug build's journal open).
+    var bytes = [UInt8](repeating: 0, count: Int(status.st_size) + 1)
     var filled = 0
     while true {
-        if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4_096, bytes.count))) }
+        if filled == bytes.count { bytes += [UInt8](repeating: 0, count: max(4_096, bytes.count)) }
         let count = bytes.withUnsafeMutableBytes { buffer in
             guard let base = buffer.baseAddress else { return 0 }
             return read(fd, base + filled, buffer.count - filled)

@@ -31,6 +31,8 @@ struct JournalScanner {
         var setAside: [String] = []
         var damage: [RecoveryReport.Repair.Damage] = []
         var losses: [String: RecoveryReport.Repair.Loss] = [:]
+        /// Salvage only: instances a damaged record's id names, and the event it would have been.
+        var suspectedLosses: [String: (index: Int, generation: UInt32)] = [:]
     }
 
     private struct Listing {
@@ -155,6 +157,18 @@ struct JournalScanner {
                 continue
             }
             try loadFile(path, kind: file.kind, number: file.number, sealedLength: lengthsKnown ? file.length : nil, isNewest: isNewest, into: &result)
+        }
+        if salvage { confirmSuspectedLosses(&result) }
+    }
+
+    /// A damaged record whose id and place name an instance was that instance's lost event only if
+    /// its history ends right there: had its chain gone on, the record was another's (a flipped bit
+    /// in the id), and had it gone on after a gap, the gap already says what it lost.
+    private func confirmSuspectedLosses(_ result: inout Result) {
+        for (instance, suspect) in result.suspectedLosses {
+            guard let entry = result.histories.entries[instance], entry.events.count == suspect.index, entry.generation == suspect.generation
+            else { continue }
+            result.recordLoss(of: instance, from: suspect.index)
         }
     }
 
@@ -282,9 +296,10 @@ struct JournalScanner {
                 }
                 let next = frame?.end ?? RecordFrame.resynchronize(bytes, after: offset) ?? bytes.count
                 try damaged(at: offset, length: next - offset, reason + probableOwner(bytes, frame, result.histories))
+                // Only a guess: the damage may be in the id itself and name an intact instance.
+                // The instance is not broken on it; see `confirmSuspectedLosses`.
                 if salvage, let frame, let owner = owner(bytes, frame, result.histories) {
-                    broken.insert(owner)
-                    result.recordLoss(of: owner, from: Int(frame.index))
+                    result.suspectedLosses[owner] = (Int(frame.index), frame.generation)
                 }
                 offset = next
             }

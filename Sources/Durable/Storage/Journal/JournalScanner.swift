@@ -66,7 +66,10 @@ struct JournalScanner {
         var listing = Listing()
         for name in try directory.entries() {
             let path = (directory.path as NSString).appendingPathComponent(name)
-            if name.hasSuffix(".tmp") { listing.temporaries.append(path) }
+            // Only the names the journal writes its temporaries under: any other `.tmp` file is not its to delete.
+            if name == JournalManifest.fileName + ".tmp" || (name.hasPrefix(JournalDirectory.FileKind.checkpoint.rawValue + "-") && name.hasSuffix(".log.tmp")) {
+                listing.temporaries.append(path)
+            }
             for kind in [JournalDirectory.FileKind.segment, .checkpoint] {
                 let prefix = kind.rawValue + "-"
                 guard name.hasPrefix(prefix), name.hasSuffix(".log"),
@@ -118,6 +121,19 @@ struct JournalScanner {
         try load(listing, following: result.manifest, into: &result, lengthsKnown: false)
     }
 
+    /// Whether a file the manifest does not name is one this journal made and may delete: a
+    /// regular file whose header is this journal's and names this file — or, for the segment an
+    /// interrupted rollover was creating, a header the crash left short or zero. Junk or another
+    /// journal's file under a journal file's name is not the journal's to delete.
+    private func isLeftBehind(_ path: String, _ kind: FileHeader.Kind, _ number: Int, by journal: JournalID, mayBeTorn: Bool = false) -> Bool {
+        guard let bytes = try? readFileIfPresent(path, prefix: FileHeader.size) else { return false }
+        switch bytes.withUnsafeBytes({ FileHeader.decode($0) }) {
+        case .success(let header): return header.journal == journal && header.kind == kind && header.number == UInt64(number)
+        case .failure(.torn): return mayBeTorn
+        case .failure: return false
+        }
+    }
+
     private func header(of file: String) -> FileHeader? {
         guard let bytes = try? readFile(file), case .success(let header) = bytes.withUnsafeBytes({ FileHeader.decode($0) })
         else { return nil }
@@ -128,21 +144,32 @@ struct JournalScanner {
     private func load(_ listing: Listing, following manifest: JournalManifest, into result: inout Result, lengthsKnown: Bool = true) throws {
         let base = manifest.checkpoint?.number ?? -1
         let listed = Set(manifest.sealed.map(\.number) + [manifest.newest])
+        func stray(_ path: String, _ reason: String) throws {
+            guard salvage else { throw JournalError.foreignFile(file: path, reason: reason) }
+            result.damage.append(.init(file: path, offset: 0, length: max(0, journalFileSize(path)), reason: reason))
+            result.setAside.append(path)
+        }
+        let notLeftBehind = "it is not in the journal's manifest, and not a file this journal left behind (a regular file with its header)"
         for (number, path) in listing.checkpoints where number != manifest.checkpoint?.number {
             // Older: compaction finished but had not deleted it. Newer: compaction was interrupted
             // before the manifest named it, and the segments it would replace are all still here.
-            result.leftovers.append(path)
+            if isLeftBehind(path, .checkpoint, number, by: result.journal) {
+                result.leftovers.append(path)
+            } else {
+                try stray(path, notLeftBehind)
+            }
         }
         for (number, path) in listing.segments.sorted(by: { $0.key < $1.key }) where !listed.contains(number) {
-            if number <= base {
+            if number <= base, isLeftBehind(path, .segment, number, by: result.journal) {
                 result.leftovers.append(path)  // replaced by the checkpoint; compaction had not deleted it
-            } else if number == manifest.newest + 1, journalFileSize(path) <= FileHeader.size {
+            } else if number == manifest.newest + 1, journalFileSize(path) <= FileHeader.size,
+                isLeftBehind(path, .segment, number, by: result.journal, mayBeTorn: true)
+            {
                 result.leftovers.append(path)  // a rollover interrupted before the manifest named it
+            } else if number <= base {
+                try stray(path, notLeftBehind)
             } else {
-                let reason = "segment \(number) is not in the journal's manifest (its newest segment is \(manifest.newest))"
-                guard salvage else { throw JournalError.foreignFile(file: path, reason: reason) }
-                result.damage.append(.init(file: path, offset: 0, length: max(0, journalFileSize(path)), reason: reason))
-                result.setAside.append(path)
+                try stray(path, "segment \(number) is not in the journal's manifest (its newest segment is \(manifest.newest))")
             }
         }
         for file in manifest.files {

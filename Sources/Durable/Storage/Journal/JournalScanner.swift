@@ -48,7 +48,10 @@ struct JournalScanner {
         do {
             found = try directory.readManifest()
         } catch let error as JournalError where salvage {
-            result.damage.append(.init(file: directory.manifestPath, offset: 0, length: 0, reason: "\(error)"))
+            result.damage.append(.init(file: directory.manifestPath, offset: 0, length: max(0, journalFileSize(directory.manifestPath)), reason: "\(error)"))
+            // Kept like any damaged file, and out of the way of the manifest repair writes (it
+            // may be a directory, which no rename replaces).
+            result.setAside.append(directory.manifestPath)
             found = nil
         }
         result.leftovers = listing.temporaries

@@ -280,7 +280,10 @@ struct JournalScanner {
         var broken = Set<String>()
         func damaged(at offset: Int, length: Int, _ reason: String) throws {
             guard salvage else {
-                throw JournalError.corruptRecord(file: path, offset: offset, reason: isNewest ? "\(reason) (in bytes known to be synced)" : reason)
+                // Past the sync markers read so far, damage is refused for its shape (bytes a tear
+                // would have cut or zeroed follow it), not for being known to have been synced.
+                let context = !isNewest ? "" : offset < synced ? " (in bytes known to be synced)" : " (not the shape of a torn write)"
+                throw JournalError.corruptRecord(file: path, offset: offset, reason: reason + context)
             }
             result.damage.append(.init(file: path, offset: offset, length: length, reason: reason))
         }

@@ -157,6 +157,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             output = Mutex(
                 Output(segment: opened.segment, manifest: opened.manifest, syncedBytes: opened.segment.size, markedBytes: opened.markedBytes))
         } catch {
+            // Unlocked before it is closed, as `close()` does: a process forked meanwhile holds a
+            // copy of the descriptor until it execs, and the lock with it.
+            _ = flock(lockDescriptor, LOCK_UN)
             _ = Foundation.close(lockDescriptor)
             throw error
         }

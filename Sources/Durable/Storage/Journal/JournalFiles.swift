@@ -187,9 +187,9 @@ struct AppendFile {
     }
 }
 
-/// Reads a whole regular file; `nil` if it does not exist. Anything else at a journal file's name
-/// (a directory, a FIFO, a device) is ``JournalError/foreignFile(file:reason:)``.
-func readFileIfPresent(_ path: String) throws -> [UInt8]? {
+/// Reads a whole regular file (or its first `limit` bytes); `nil` if it does not exist. Anything
+/// else at a journal file's name (a directory, a FIFO, a device) is ``JournalError/foreignFile(file:reason:)``.
+func readFileIfPresent(_ path: String, prefix limit: Int = .max) throws -> [UInt8]? {
     // Non-blocking, so a FIFO at a journal file's name cannot hang the open.
     let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     if fd < 0, errno == ENOENT { return nil }
@@ -209,10 +209,16 @@ func readFileIfPresent(_ path: String) throws -> [UInt8]? {
             }
         throw JournalError.foreignFile(file: path, reason: "it is \(what), not a journal file")
     }
-    var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+    // One byte more than the file holds, so the read that finds its end needs no room added; a
+    // file that grew since is read on. Room is added as an array: appending a `repeatElement`
+    // walks it element by element unless optimized (most of a debug build's journal open).
+    var bytes = [UInt8](repeating: 0, count: min(Int(status.st_size), limit - 1) + 1)
     var filled = 0
     while true {
-        if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4_096, bytes.count))) }
+        if filled == bytes.count {
+            guard filled < limit else { break }
+            bytes += [UInt8](repeating: 0, count: min(max(4_096, bytes.count), limit - filled))
+        }
         let count = bytes.withUnsafeMutableBytes { buffer in
             guard let base = buffer.baseAddress else { return 0 }
             return read(fd, base + filled, buffer.count - filled)

@@ -63,9 +63,9 @@ extension JournalDirectory {
         return file.size
     }
 
-    /// After a salvage: writes what was kept as one checkpoint, a fresh segment and a manifest
-    /// naming only those, moves the damaged files into `damaged/`, and deletes the files the
-    /// checkpoint replaces. The next plain open then holds exactly what the repair report says.
+    /// After a salvage: writes what was kept as one checkpoint and a fresh segment, moves the
+    /// damaged files into `damaged/`, writes a manifest naming only the new files, and deletes the
+    /// files the checkpoint replaces. The next plain open then holds exactly what the repair report says.
     func rewrite(_ scan: JournalScanner.Result, partSize: Int) throws -> (AppendFile, JournalManifest, [String]) {
         let numbers = try files(.segment).map(\.number) + files(.checkpoint).map(\.number)
         let checkpoint = (numbers.max() ?? 0) + 1
@@ -73,8 +73,10 @@ extension JournalDirectory {
         let manifest = JournalManifest(checkpoint: .init(number: checkpoint, length: length), sealed: [], newest: checkpoint + 1)
         var segment = try createSegment(manifest.newest, journal: scan.journal)
         do {
-            try writeManifest(manifest, journal: scan.journal)
+            // Set aside first: a damaged manifest is among them. Nothing set aside was loaded, so
+            // a crash before the new manifest is in place leaves a directory repair reads the same.
             let setAside = try moveAside(scan.setAside)
+            try writeManifest(manifest, journal: scan.journal)
             for old in try files(.segment) where old.number < manifest.newest { try remove(old.path) }
             for old in try files(.checkpoint) where old.number < checkpoint { try remove(old.path) }
             try syncDirectory()

@@ -31,6 +31,8 @@ struct JournalScanner {
         var setAside: [String] = []
         var damage: [RecoveryReport.Repair.Damage] = []
         var losses: [String: RecoveryReport.Repair.Loss] = [:]
+        /// Salvage only: instances a damaged record's id names, and the event it would have been.
+        var suspectedLosses: [String: (index: Int, generation: UInt32)] = [:]
     }
 
     private struct Listing {
@@ -46,7 +48,10 @@ struct JournalScanner {
         do {
             found = try directory.readManifest()
         } catch let error as JournalError where salvage {
-            result.damage.append(.init(file: directory.manifestPath, offset: 0, length: 0, reason: "\(error)"))
+            result.damage.append(.init(file: directory.manifestPath, offset: 0, length: max(0, journalFileSize(directory.manifestPath)), reason: "\(error)"))
+            // Kept like any damaged file, and out of the way of the manifest repair writes (it
+            // may be a directory, which no rename replaces).
+            result.setAside.append(directory.manifestPath)
             found = nil
         }
         result.leftovers = listing.temporaries
@@ -64,7 +69,10 @@ struct JournalScanner {
         var listing = Listing()
         for name in try directory.entries() {
             let path = (directory.path as NSString).appendingPathComponent(name)
-            if name.hasSuffix(".tmp") { listing.temporaries.append(path) }
+            // Only the names the journal writes its temporaries under: any other `.tmp` file is not its to delete.
+            if name == JournalManifest.fileName + ".tmp" || (name.hasPrefix(JournalDirectory.FileKind.checkpoint.rawValue + "-") && name.hasSuffix(".log.tmp")) {
+                listing.temporaries.append(path)
+            }
             for kind in [JournalDirectory.FileKind.segment, .checkpoint] {
                 let prefix = kind.rawValue + "-"
                 guard name.hasPrefix(prefix), name.hasSuffix(".log"),
@@ -116,6 +124,19 @@ struct JournalScanner {
         try load(listing, following: result.manifest, into: &result, lengthsKnown: false)
     }
 
+    /// Whether a file the manifest does not name is one this journal made and may delete: a
+    /// regular file whose header is this journal's and names this file — or, for the segment an
+    /// interrupted rollover was creating, a header the crash left short or zero. Junk or another
+    /// journal's file under a journal file's name is not the journal's to delete.
+    private func isLeftBehind(_ path: String, _ kind: FileHeader.Kind, _ number: Int, by journal: JournalID, mayBeTorn: Bool = false) -> Bool {
+        guard let bytes = try? readFileIfPresent(path, prefix: FileHeader.size) else { return false }
+        switch bytes.withUnsafeBytes({ FileHeader.decode($0) }) {
+        case .success(let header): return header.journal == journal && header.kind == kind && header.number == UInt64(number)
+        case .failure(.torn): return mayBeTorn
+        case .failure: return false
+        }
+    }
+
     private func header(of file: String) -> FileHeader? {
         guard let bytes = try? readFile(file), case .success(let header) = bytes.withUnsafeBytes({ FileHeader.decode($0) })
         else { return nil }
@@ -126,21 +147,32 @@ struct JournalScanner {
     private func load(_ listing: Listing, following manifest: JournalManifest, into result: inout Result, lengthsKnown: Bool = true) throws {
         let base = manifest.checkpoint?.number ?? -1
         let listed = Set(manifest.sealed.map(\.number) + [manifest.newest])
+        func stray(_ path: String, _ reason: String) throws {
+            guard salvage else { throw JournalError.foreignFile(file: path, reason: reason) }
+            result.damage.append(.init(file: path, offset: 0, length: max(0, journalFileSize(path)), reason: reason))
+            result.setAside.append(path)
+        }
+        let notLeftBehind = "it is not in the journal's manifest, and not a file this journal left behind (a regular file with its header)"
         for (number, path) in listing.checkpoints where number != manifest.checkpoint?.number {
             // Older: compaction finished but had not deleted it. Newer: compaction was interrupted
             // before the manifest named it, and the segments it would replace are all still here.
-            result.leftovers.append(path)
+            if isLeftBehind(path, .checkpoint, number, by: result.journal) {
+                result.leftovers.append(path)
+            } else {
+                try stray(path, notLeftBehind)
+            }
         }
         for (number, path) in listing.segments.sorted(by: { $0.key < $1.key }) where !listed.contains(number) {
-            if number <= base {
+            if number <= base, isLeftBehind(path, .segment, number, by: result.journal) {
                 result.leftovers.append(path)  // replaced by the checkpoint; compaction had not deleted it
-            } else if number == manifest.newest + 1, journalFileSize(path) <= FileHeader.size {
+            } else if number == manifest.newest + 1, journalFileSize(path) <= FileHeader.size,
+                isLeftBehind(path, .segment, number, by: result.journal, mayBeTorn: true)
+            {
                 result.leftovers.append(path)  // a rollover interrupted before the manifest named it
+            } else if number <= base {
+                try stray(path, notLeftBehind)
             } else {
-                let reason = "segment \(number) is not in the journal's manifest (its newest segment is \(manifest.newest))"
-                guard salvage else { throw JournalError.foreignFile(file: path, reason: reason) }
-                result.damage.append(.init(file: path, offset: 0, length: max(0, journalFileSize(path)), reason: reason))
-                result.setAside.append(path)
+                try stray(path, "segment \(number) is not in the journal's manifest (its newest segment is \(manifest.newest))")
             }
         }
         for file in manifest.files {
@@ -155,6 +187,18 @@ struct JournalScanner {
                 continue
             }
             try loadFile(path, kind: file.kind, number: file.number, sealedLength: lengthsKnown ? file.length : nil, isNewest: isNewest, into: &result)
+        }
+        if salvage { confirmSuspectedLosses(&result) }
+    }
+
+    /// A damaged record whose id and place name an instance was that instance's lost event only if
+    /// its history ends right there: had its chain gone on, the record was another's (a flipped bit
+    /// in the id), and had it gone on after a gap, the gap already says what it lost.
+    private func confirmSuspectedLosses(_ result: inout Result) {
+        for (instance, suspect) in result.suspectedLosses {
+            guard let entry = result.histories.entries[instance], entry.events.count == suspect.index, entry.generation == suspect.generation
+            else { continue }
+            result.recordLoss(of: instance, from: suspect.index)
         }
     }
 
@@ -236,7 +280,10 @@ struct JournalScanner {
         var broken = Set<String>()
         func damaged(at offset: Int, length: Int, _ reason: String) throws {
             guard salvage else {
-                throw JournalError.corruptRecord(file: path, offset: offset, reason: isNewest ? "\(reason) (in bytes known to be synced)" : reason)
+                // Past the sync markers read so far, damage is refused for its shape (bytes a tear
+                // would have cut or zeroed follow it), not for being known to have been synced.
+                let context = !isNewest ? "" : offset < synced ? " (in bytes known to be synced)" : " (not the shape of a torn write)"
+                throw JournalError.corruptRecord(file: path, offset: offset, reason: reason + context)
             }
             result.damage.append(.init(file: path, offset: offset, length: length, reason: reason))
         }
@@ -282,9 +329,10 @@ struct JournalScanner {
                 }
                 let next = frame?.end ?? RecordFrame.resynchronize(bytes, after: offset) ?? bytes.count
                 try damaged(at: offset, length: next - offset, reason + probableOwner(bytes, frame, result.histories))
+                // Only a guess: the damage may be in the id itself and name an intact instance.
+                // The instance is not broken on it; see `confirmSuspectedLosses`.
                 if salvage, let frame, let owner = owner(bytes, frame, result.histories) {
-                    broken.insert(owner)
-                    result.recordLoss(of: owner, from: Int(frame.index))
+                    result.suspectedLosses[owner] = (Int(frame.index), frame.generation)
                 }
                 offset = next
             }

@@ -166,4 +166,28 @@ import Testing
         let missing = "\(root.path)/missing"
         #expect(throws: JournalError.io(operation: "open", path: missing, errno: ENOENT)) { try JournalDirectory(path: missing).syncDirectory() }
     }
+
+    /// With no manifest to say which files are the journal's, only what a crash while creating
+    /// one leaves (a whole or torn header of ours) may be deleted; anything else is reported.
+    @Test func withoutAManifestOnlyAJournalsOwnEmptyFilesAreDeleted() throws {
+        for (name, make) in [
+            ("junk", { (path: String) in FileManager.default.createFile(atPath: path, contents: Data("junk".utf8)) }),
+            ("a directory", { (path: String) in (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)) != nil }),
+        ] {
+            let directory = TemporaryDirectory()
+            let segment = "\(directory.path)/segment-0000000001.log"
+            #expect(make(segment), "\(name)")
+            #expect(throws: JournalError.self, "\(name)") { try FileJournal(directory: directory.path, options: .init(log: { _ in })) }
+            #expect(FileManager.default.fileExists(atPath: segment), "\(name) is left where it was")
+            let repaired = try FileJournal(directory: directory.path, options: .init(repairCorruption: true, log: { _ in }))
+            #expect(repaired.recoveryReport.repair?.filesSetAside.count == 1, "\(name)")
+            repaired.close()
+        }
+        // A torn header of a journal killed while it was being created: removed, the journal starts.
+        let directory = TemporaryDirectory()
+        FileManager.default.createFile(atPath: "\(directory.path)/segment-0000000001.log", contents: Data(FileHeader.magic.prefix(5)))
+        let journal = try FileJournal(directory: directory.path, options: .init(log: { _ in }))
+        #expect(journal.recoveryReport.leftoversRemoved.count == 1)
+        journal.close()
+    }
 }

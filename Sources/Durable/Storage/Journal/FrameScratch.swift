@@ -16,11 +16,11 @@ final class FrameScratch {
     static func framing<T>(_ record: JournalRecord, _ body: ([UInt8]) throws -> T) throws -> T {
         let scratch = current
         scratch.bytes.removeAll(keepingCapacity: true)
-        try record.frame(into: &scratch.bytes)
         defer {
-            // A whole history replaced (continue-as-new, compaction) can be large; keep no giant.
+            // A large record (or one refused as too large, after it was encoded) keeps no giant buffer.
             if scratch.bytes.capacity > 1 << 16 { scratch.bytes = [] }
         }
+        try record.frame(into: &scratch.bytes)
         return try body(scratch.bytes)
     }
 

@@ -92,10 +92,24 @@ struct JournalScanner {
         if files.isEmpty { return }
         var holdsRecords = false
         for file in files {
-            let bytes = (try? readFile(file)) ?? []
+            let bytes: [UInt8]
+            do {
+                bytes = try readFile(file)
+            } catch where salvage {
+                holdsRecords = true  // salvage sets it aside
+                continue
+            }
             let header = bytes.withUnsafeBytes { FileHeader.decode($0) }
             if case .failure(.unsupportedVersion(let version)) = header, !salvage {
                 throw JournalError.unsupportedFormat(file: file, version: version, supported: FileHeader.formatVersion)
+            }
+            // Only what a crash during creation leaves may be deleted: a whole or torn header of
+            // ours. Anything else at a journal file's name is not ours to delete.
+            switch header {
+            case .success, .failure(.torn): break
+            case .failure(let problem) where !salvage:
+                throw JournalError.foreignFile(file: file, reason: "there is no manifest, and this is not a journal file (\(problem))")
+            case .failure: holdsRecords = true  // salvage sets it aside
             }
             if bytes.count > FileHeader.size { holdsRecords = true }
         }

@@ -120,11 +120,13 @@ public struct DurableClient: Sendable {
         try await engine.resume(instanceId, reason: reason)
     }
 
-    /// Deletes a finished instance and its history.
+    /// Deletes a finished instance and its history; returns once the deletion is durable, like
+    /// ``terminate(_:reason:includeSubOrchestrations:)``, so a crash after it cannot bring the instance back.
     ///
-    /// - Throws: ``DurableError/invalidStatus(instanceId:status:operation:)`` if it has not finished.
+    /// - Throws: ``DurableError/unknownInstance(_:)``, or
+    ///   ``DurableError/invalidStatus(instanceId:status:operation:)`` if it has not finished.
     public func purge(_ instanceId: String) async throws {
-        try engine.purge(instanceId)
+        try await engine.purge(instanceId)
     }
 
     // MARK: Asking

@@ -14,7 +14,9 @@ public struct InstanceStatus: Sendable, Hashable {
     public var output: Payload?
     /// The last value the code passed to `setCustomStatus`.
     public var customStatus: Payload?
-    /// Why it failed, once `failed`.
+    /// Why it failed, once `failed`. When the code let an activity's or a sub-orchestration's
+    /// failure escape, the message names that step ahead of the original type and message (see
+    /// ``ActivityFailure``); the type name is the original error's.
     public var failure: FailureDetails?
     /// When it was created.
     public var createdAt: Date

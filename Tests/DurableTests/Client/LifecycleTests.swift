@@ -86,7 +86,7 @@ struct ParentOfWaiters: Orchestration {
         }
         let status = try await runtime.client.waitForCompletion(of: parent, timeout: .seconds(10))
         #expect(status.runtimeStatus == .failed)
-        #expect(status.failure?.message == told.message)
+        #expect(status.failure?.message == "sub-orchestration 'ArrivingListener' ('child-a') failed: \(told)")
         #expect(try await runtime.client.history(of: parent).kindNames.contains("SubOrchestrationFailed"))
     }
 

@@ -41,7 +41,9 @@ public struct SubOrchestrationFailure: Error, Sendable, Hashable, CustomStringCo
     public var instanceId: String
     /// Why it failed: the child's own failure, as its ``InstanceStatus/failure`` reads. When the
     /// child failed on a failure it did not catch, the message names that step, as in
-    /// `activity 'ChargeCard' failed: MyApp.PaymentError: declined`.
+    /// `activity 'ChargeCard' failed: MyApp.PaymentError: declined`. For a child a client
+    /// terminated, the type is `Durable.RuntimeStatus` and the message
+    /// `instance 'order-1:0' is terminated`, then `: ` and the reason if one was given.
     public var details: FailureDetails
 
     /// Creates a failure.

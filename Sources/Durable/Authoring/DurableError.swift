@@ -24,6 +24,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Orchestration code touched its context from outside the instance's executor, for example
     /// from `Task.detached`. Such code would not replay deterministically.
     case escapedExecutor(instanceId: String, operation: String)
+    /// ``DurableClient/result(of:as:timeout:)`` found the instance terminated by a client, with the
+    /// reason it gave (``InstanceStatus/terminationReason``), if any. A terminated instance has no
+    /// output; it did not fail either, so this is not an ``OrchestrationFailure``.
+    case terminated(instanceId: String, reason: String?)
     /// The instance stopped running (it failed, or its runtime shut down) while the code still awaited a result.
     case instanceStopped(String)
     /// The runtime was shut down.
@@ -59,6 +63,8 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "Instance '\(id)' did not finish within \(duration)."
         case .escapedExecutor(let id, let operation):
             "Orchestration '\(id)' called \(operation) from outside its executor (Task.detached or Task {} inside an orchestration?). Use async let or a task group instead, so the call replays deterministically."
+        case .terminated(let id, let reason):
+            "Instance '\(id)' was terminated" + (reason.map { ": \($0)" } ?? ".")
         case .instanceStopped(let id):
             "Instance '\(id)' stopped while its code was still waiting."
         case .runtimeShutDown:

@@ -1,7 +1,10 @@
 /// Thrown at `await context.call(...)` when the activity threw.
 ///
 /// The original error cannot cross the journal, so its type name and message arrive as
-/// ``FailureDetails``. Catch it to compensate; let it escape to fail the instance with the same details.
+/// ``FailureDetails``. Catch it to compensate; let it escape to fail the instance: the instance's
+/// failure keeps the type name and names the activity in its message, as in
+/// `activity 'ChargeCard' (attempt 3) failed: MyApp.PaymentError: declined` (the attempt only after
+/// the first).
 public struct ActivityFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// The activity's registered name.
     public var activityName: String
@@ -28,12 +31,19 @@ public struct ActivityFailure: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 /// Thrown at `await context.callSubOrchestration(...)` when the sub-orchestration failed.
+///
+/// Let it escape to fail the instance: the instance's failure keeps the type name and names the
+/// child in its message, as in `sub-orchestration 'Payment' ('order-1:0') failed: …`.
 public struct SubOrchestrationFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// The sub-orchestration's registered name.
     public var name: String
     /// The sub-orchestration's instance id.
     public var instanceId: String
-    /// Why it failed.
+    /// Why it failed: the child's own failure, as its ``InstanceStatus/failure`` reads. When the
+    /// child failed on a failure it did not catch, the message names that step, as in
+    /// `activity 'ChargeCard' failed: MyApp.PaymentError: declined`. For a child a client
+    /// terminated, the type is `Durable.RuntimeStatus` and the message
+    /// `instance 'order-1:0' is terminated`, then `: ` and the reason if one was given.
     public var details: FailureDetails
 
     /// Creates a failure.

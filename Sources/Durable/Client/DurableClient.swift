@@ -120,11 +120,13 @@ public struct DurableClient: Sendable {
         try await engine.resume(instanceId, reason: reason)
     }
 
-    /// Deletes a finished instance and its history.
+    /// Deletes a finished instance and its history; returns once the deletion is durable, like
+    /// ``terminate(_:reason:includeSubOrchestrations:)``, so a crash after it cannot bring the instance back.
     ///
-    /// - Throws: ``DurableError/invalidStatus(instanceId:status:operation:)`` if it has not finished.
+    /// - Throws: ``DurableError/unknownInstance(_:)``, or
+    ///   ``DurableError/invalidStatus(instanceId:status:operation:)`` if it has not finished.
     public func purge(_ instanceId: String) async throws {
-        try engine.purge(instanceId)
+        try await engine.purge(instanceId)
     }
 
     // MARK: Asking
@@ -157,7 +159,9 @@ public struct DurableClient: Sendable {
         try await waiting(for: instanceId, until: .started, timeout: timeout)
     }
 
-    /// Waits until the instance has finished and returns its final status.
+    /// Waits until the instance has finished and returns its final status, however it ended:
+    /// ``InstanceStatus/output``, ``InstanceStatus/failure`` or ``InstanceStatus/terminationReason``
+    /// says how. (``result(of:as:timeout:)`` throws for an instance that did not complete.)
     ///
     /// - Parameter timeout: Measured on the wall clock: it bounds how long the caller waits.
     /// - Throws: ``DurableError/timedOut(instanceId:after:)`` if `timeout` passes first.
@@ -167,12 +171,16 @@ public struct DurableClient: Sendable {
 
     /// Waits for the instance to finish and returns its output.
     ///
-    /// - Throws: ``OrchestrationFailure`` if it failed or was terminated,
-    ///   ``DurableError/timedOut(instanceId:after:)`` if `timeout` passes first.
+    /// - Throws: ``OrchestrationFailure`` if it failed, ``DurableError/terminated(instanceId:reason:)``
+    ///   with the client's reason if it was terminated, ``DurableError/timedOut(instanceId:after:)``
+    ///   if `timeout` passes first.
     public func result<O: Orchestration>(of instanceId: String, as orchestration: O.Type, timeout: Duration? = nil)
         async throws -> O.Output
     {
         let status = try await waitForCompletion(of: instanceId, timeout: timeout)
+        if status.runtimeStatus == .terminated {
+            throw DurableError.terminated(instanceId: instanceId, reason: status.terminationReason)
+        }
         guard status.runtimeStatus == .completed, let output = status.output else {
             throw OrchestrationFailure(instanceId: instanceId, details: status.endFailure)
         }

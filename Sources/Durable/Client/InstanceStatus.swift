@@ -14,8 +14,16 @@ public struct InstanceStatus: Sendable, Hashable {
     public var output: Payload?
     /// The last value the code passed to `setCustomStatus`.
     public var customStatus: Payload?
-    /// Why it failed, once `failed`.
+    /// Why it failed, once `failed`. When the code let an activity's or a sub-orchestration's
+    /// failure escape, the message names that step ahead of the original type and message (see
+    /// ``ActivityFailure``); the type name is the original error's.
     public var failure: FailureDetails?
+    /// The reason the client gave to ``DurableClient/terminate(_:reason:includeSubOrchestrations:)``,
+    /// once `terminated`; `nil` if it gave none, or while the instance is not terminated.
+    ///
+    /// A termination is not recorded as a ``failure``: the code did not fail, and code that reads
+    /// `failure != nil` as "it failed" stays right. The reason is what `ExecutionTerminated` records.
+    public var terminationReason: String?
     /// When it was created.
     public var createdAt: Date
     /// When its history last grew.
@@ -26,9 +34,13 @@ public struct InstanceStatus: Sendable, Hashable {
     public var scheduledStart: Date?
 
     /// Why the instance ended without an output: its failure, or, for one that ended otherwise
-    /// (terminated), its status as a failure. What a waiting client or parent is told.
+    /// (terminated), its status as a failure, with the termination's reason if it had one (cut
+    /// as any failure message is). What a parent is told.
     var endFailure: FailureDetails {
-        failure ?? FailureDetails(errorType: "Durable.RuntimeStatus", message: "instance '\(instanceId)' is \(runtimeStatus)")
+        failure ?? FailureDetails(
+            errorType: "Durable.RuntimeStatus",
+            message: FailureDetails.bounded(
+                "instance '\(instanceId)' is \(runtimeStatus)" + (terminationReason.map { ": \($0)" } ?? "")))
     }
 
     /// Decodes the output as `type`; `nil` while there is none.
@@ -58,8 +70,9 @@ extension InstanceStatus {
             runtimeStatus = .suspended
         case .executionResumed:
             runtimeStatus = .running
-        case .executionTerminated:
+        case .executionTerminated(let reason):
             runtimeStatus = .terminated
+            terminationReason = reason
         case .customStatusSet(let value):
             customStatus = value
         case .executionCompleted(let output):

@@ -44,6 +44,41 @@ public struct FailureDetails: Sendable, Hashable, Codable, CustomStringConvertib
 
     public var description: String { "\(errorType): \(message)" }
 
+    /// The details an instance fails with when its code throws `error`.
+    ///
+    /// An activity's or a sub-orchestration's failure that the code did not catch is named ahead
+    /// of the original type and message, as in `activity 'ChargeCard' (attempt 3) failed:
+    /// MyApp.PaymentError: declined` (the attempt only when it is not the first) or
+    /// `sub-orchestration 'Payment' ('order-1:0') failed: …`; the type name stays the original
+    /// error's. A child's details that name their step already are not given the type again, so a
+    /// chain reads `sub-orchestration 'Payment' ('order-1:0') failed: activity 'ChargeCard' failed:
+    /// MyApp.PaymentError: declined`. Any other error is captured as ``init(_:)`` does. The failure
+    /// the code catches (``ActivityFailure/details``, ``SubOrchestrationFailure/details``) is not changed.
+    init(failingInstanceWith error: any Error) {
+        let step: String
+        let cause: FailureDetails
+        switch error {
+        case let failure as ActivityFailure:
+            step = "activity '\(failure.activityName)'" + (failure.attempt > 1 ? " (attempt \(failure.attempt))" : "")
+            cause = failure.details
+        case let failure as SubOrchestrationFailure:
+            step = "sub-orchestration '\(failure.name)' ('\(failure.instanceId)')"
+            cause = failure.details
+        default:
+            self.init(error)
+            return
+        }
+        let head = "\(step) failed: " + (cause.namesItsStep ? "" : "\(cause.errorType): ")
+        self.init(errorType: Self.bounded(cause.errorType), message: Self.bounded(head, then: cause.message))
+    }
+
+    /// Whether the message is one ``init(failingInstanceWith:)`` wrote: it names an activity or a
+    /// sub-orchestration, then the original type and message.
+    private var namesItsStep: Bool {
+        (message.hasPrefix("activity '") || message.hasPrefix("sub-orchestration '"))
+            && message.contains(" failed: \(errorType): ")
+    }
+
     /// `text` if it fits in ``maximumTextLength`` bytes; else its start, cut on a Unicode scalar
     /// boundary (so it stays valid UTF-8), and a marker naming the original length, in that many bytes.
     static func bounded(_ text: String) -> String {
@@ -54,5 +89,22 @@ public struct FailureDetails: Sendable, Hashable, Codable, CustomStringConvertib
         var end = utf8.index(utf8.startIndex, offsetBy: maximumTextLength - marker.utf8.count)
         while end.samePosition(in: text.unicodeScalars) == nil { utf8.formIndex(before: &end) }
         return String(text.unicodeScalars[..<end]) + marker
+    }
+
+    /// `head` then `text`, held to ``maximumTextLength`` bytes as ``bounded(_:)`` holds one text.
+    /// A `text` cut already keeps its marker, which names the original message's length: what
+    /// makes room for `head` is cut from before it.
+    static func bounded(_ head: String, then text: String) -> String {
+        let whole = head + text
+        guard whole.utf8.count > maximumTextLength else { return whole }
+        guard text.hasSuffix(" bytes)"), let markerStart = text.lastIndex(of: "…"),
+            text[markerStart...].hasPrefix("… (truncated, ")
+        else { return bounded(whole) }
+        let room = maximumTextLength - head.utf8.count - text[markerStart...].utf8.count
+        guard room >= 0 else { return bounded(whole) }
+        let utf8 = text.utf8
+        var end = utf8.index(utf8.startIndex, offsetBy: min(room, utf8.distance(from: utf8.startIndex, to: markerStart)))
+        while end.samePosition(in: text.unicodeScalars) == nil { utf8.formIndex(before: &end) }
+        return head + String(text.unicodeScalars[..<end]) + String(text[markerStart...])
     }
 }

@@ -516,7 +516,7 @@ actor OrchestrationInstance {
                 end(.failed(FailureDetails(error)), recording: true)
             }
         case .failure(let error):
-            let failure = FailureDetails(error)
+            let failure = FailureDetails(failingInstanceWith: error)
             end(.failed(failure), recording: true)
         }
     }

@@ -67,8 +67,14 @@ extension Engine {
         try await store.waitUntilDurable(position)
     }
 
-    /// Deletes a finished instance's history and forgets it.
-    func purge(_ id: String) throws {
+    /// Deletes a finished instance's history and forgets it; returns once the deletion is durable,
+    /// so a crash after it cannot bring the instance back.
+    func purge(_ id: String) async throws {
+        try await store.waitUntilDurable(try forget(id))
+    }
+
+    /// Forgets a finished instance and queues the deletion of its history; returns where it was queued.
+    private func forget(_ id: String) throws -> JournalPosition {
         try table.withLock { table in
             guard let record = table.records[id] else { throw DurableError.unknownInstance(id) }
             guard record.status.runtimeStatus.isFinished else {
@@ -76,7 +82,7 @@ extension Engine {
             }
             table.records.removeValue(forKey: id)
         }
-        try store.removeHistory(of: id)
+        return try store.removeHistory(of: id)
     }
 
     /// Purges finished instances older than `retention`, checking a few times per retention period.
@@ -102,7 +108,8 @@ extension Engine {
             table.records.values.map(\.status).filter { $0.runtimeStatus.isFinished && $0.lastUpdatedAt <= cutoff }
                 .map(\.instanceId)
         }
-        for id in expired { try? purge(id) }
+        // Nobody waits for these: one that a crash brings back is expired still, and purged again.
+        for id in expired { _ = try? forget(id) }
     }
 
     /// One page of the instances matching `query`, ordered by instance id.

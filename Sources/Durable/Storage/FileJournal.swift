@@ -194,8 +194,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         }
     }
 
-    public func removeHistory(of instanceId: String) throws {
-        _ = try write(.remove(instanceId: instanceId)) { (0, $0.remove(instanceId)) }
+    public func removeHistory(of instanceId: String) throws -> JournalPosition {
+        try write(.remove(instanceId: instanceId)) { (0, $0.remove(instanceId)) }
     }
 
     public func history(of instanceId: String) -> [HistoryEvent]? {

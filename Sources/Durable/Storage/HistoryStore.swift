@@ -33,8 +33,9 @@ public protocol HistoryStore: Sendable {
     /// Every instance's history, for recovery on startup.
     func allHistories() throws -> [String: [HistoryEvent]]
 
-    /// Deletes an instance's history.
-    func removeHistory(of instanceId: String) throws
+    /// Queues the deletion of an instance's history and returns its position: a caller that must
+    /// not acknowledge the deletion before it survives a crash awaits ``waitUntilDurable(_:)``.
+    func removeHistory(of instanceId: String) throws -> JournalPosition
 }
 
 extension HistoryStore {

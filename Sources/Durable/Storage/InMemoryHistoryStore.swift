@@ -45,7 +45,11 @@ public final class InMemoryHistoryStore: HistoryStore {
         state.withLock { $0.histories }
     }
 
-    public func removeHistory(of instanceId: String) {
-        _ = state.withLock { $0.histories.removeValue(forKey: instanceId) }
+    public func removeHistory(of instanceId: String) -> JournalPosition {
+        state.withLock { state in
+            state.histories.removeValue(forKey: instanceId)
+            state.appended += 1
+            return JournalPosition(state.appended)
+        }
     }
 }

@@ -33,21 +33,30 @@ struct PlaceOrderWithCompensation: Orchestration {
         #expect(failed.map(\.errorType) == [String(reflecting: PaymentDeclined.self)])
     }
 
-    @Test func uncaughtFailureFailsTheInstanceWithTheActivitysDetails() async throws {
+    @Test func uncaughtFailureFailsTheInstanceNamingTheActivity() async throws {
         let log = CallLog()
         let runtime = try await DurableRuntime.orders(log: log, declineAbove: 100)
         let id = try await runtime.client.start(PlaceOrder.self, input: Order(id: "o-4", amount: 250))
 
-        await #expect(throws: OrchestrationFailure.self) {
+        let declined = String(reflecting: PaymentDeclined.self)
+        let expected = FailureDetails(
+            errorType: declined,
+            message: "activity 'ProcessPayment' failed: \(declined): payment declined: amount 250.0 too high")
+        await #expect(throws: OrchestrationFailure(instanceId: id, details: expected)) {
             try await runtime.client.result(of: id, as: PlaceOrder.self, timeout: .seconds(10))
         }
         let status = try await runtime.client.status(of: id)
         #expect(status.runtimeStatus == .failed)
-        #expect(status.failure == FailureDetails(
-            errorType: String(reflecting: PaymentDeclined.self), message: "payment declined: amount 250.0 too high"))
+        #expect(status.failure == expected)
         #expect(status.output == nil)
         #expect(log.all == ["CheckAndReserveInventory", "ProcessPayment"])
-        #expect(try await runtime.client.history(of: id).kindNames.last == "ExecutionFailed")
+        let history = try await runtime.client.history(of: id)
+        #expect(history.last?.kind == .executionFailed(expected))
+        // What the code would have caught is the activity's own error, as it was.
+        #expect(history.compactMap { event -> FailureDetails? in
+            if case .taskFailed(_, let failure) = event.kind { return failure }
+            return nil
+        } == [FailureDetails(errorType: declined, message: "payment declined: amount 250.0 too high")])
     }
 
     @Test func activityFailureCarriesTheAttemptNumber() async throws {

@@ -95,7 +95,10 @@ struct CallWithRetry: Orchestration {
         let (status, _) = try await runtime.drive(id, on: clock)
 
         #expect(status.runtimeStatus == .failed)
-        #expect(status.failure?.message == "try again")
+        let transient = String(reflecting: TransientError.self)
+        let expected = FailureDetails(errorType: transient, message: "activity 'Flaky' (attempt 3) failed: \(transient): try again")
+        #expect(status.failure == expected)
+        #expect(try await runtime.client.history(of: id).last?.kind == .executionFailed(expected))
         #expect(attempts.all == ["1", "2", "3"])
     }
 

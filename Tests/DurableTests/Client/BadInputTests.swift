@@ -94,7 +94,8 @@ struct EscapesExecutor: Orchestration {
 
         let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
         #expect(status.runtimeStatus == .failed)
-        #expect(status.failure?.message == DurableError.unknownActivity("Unregistered").description)
+        #expect(status.failure?.message == "activity 'Unregistered' failed: Durable.DurableError: "
+            + DurableError.unknownActivity("Unregistered").description)
     }
 
     @Test func contextUsedFromADetachedTaskFailsTheInstance() async throws {

@@ -53,12 +53,60 @@ struct ParentOfWaiters: Orchestration {
 
         let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
         #expect(status.runtimeStatus == .terminated)
-        #expect(try await runtime.client.history(of: id).kindNames.last == "ExecutionTerminated")
+        #expect(status.terminationReason == "customer cancelled")
+        #expect(status.failure == nil)
+        #expect(status.output == nil)
+        #expect(try await runtime.client.status(of: id) == status)
+        #expect(try await runtime.client.history(of: id).last?.kind == .executionTerminated(reason: "customer cancelled"))
         await #expect(throws: DurableError.invalidStatus(instanceId: id, status: .terminated, operation: "terminate")) {
             try await runtime.client.terminate(id)
         }
-        await #expect(throws: OrchestrationFailure.self) {
+        await #expect(throws: DurableError.terminated(instanceId: id, reason: "customer cancelled")) {
             try await runtime.client.result(of: id, as: WaitThenSleep.self)
+        }
+        #expect(DurableError.terminated(instanceId: id, reason: "customer cancelled").description
+            == "Instance '\(id)' was terminated: customer cancelled")
+    }
+
+    @Test func aTerminatedInstanceWithoutAReasonSaysSo() async throws {
+        let runtime = try await waitingRuntime(ManualClock())
+        let id = try await runtime.client.start(WaitThenSleep.self, input: 0)
+
+        try await runtime.client.terminate(id)
+
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        #expect(status.runtimeStatus == .terminated)
+        #expect(status.terminationReason == nil)
+        await #expect(throws: DurableError.terminated(instanceId: id, reason: nil)) {
+            try await runtime.client.result(of: id, as: WaitThenSleep.self)
+        }
+        #expect(DurableError.terminated(instanceId: id, reason: nil).description == "Instance '\(id)' was terminated.")
+    }
+
+    @Test func aTerminationsReasonIsInTheStatusAfterARestart() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let live: InstanceStatus
+        do {
+            let first = try await DurableRuntime(storage: .directory(directory.path), configuration: .init(clock: clock)) {
+                WaitThenSleep.self
+            }
+            defer { first.shutdown() }
+            try await first.client.start(WaitThenSleep.self, input: 0, instanceId: "stopped")
+            try await first.client.terminate("stopped", reason: "duplicate order")
+            live = try await first.client.waitForCompletion(of: "stopped", timeout: .seconds(10))
+        }
+        let second = try await DurableRuntime(storage: .directory(directory.path), configuration: .init(clock: clock)) {
+            WaitThenSleep.self
+        }
+        defer { second.shutdown() }
+
+        let rebuilt = try await second.client.status(of: "stopped")
+        #expect(rebuilt.runtimeStatus == .terminated)
+        #expect(rebuilt.terminationReason == "duplicate order")
+        #expect(rebuilt == live)
+        await #expect(throws: DurableError.terminated(instanceId: "stopped", reason: "duplicate order")) {
+            try await second.client.result(of: "stopped", as: WaitThenSleep.self, timeout: .seconds(10))
         }
     }
 
@@ -78,15 +126,17 @@ struct ParentOfWaiters: Orchestration {
     @Test func aTerminatedChildFailsItsParentAndItsResultSaysTerminated() async throws {
         let (runtime, parent) = try await startParentOfTwoWaitingChildren()
 
-        try await runtime.client.terminate("child-a")
+        try await runtime.client.terminate("child-a", reason: "no longer needed")
 
-        let told = FailureDetails(errorType: "Durable.RuntimeStatus", message: "instance 'child-a' is terminated")
-        await #expect(throws: OrchestrationFailure(instanceId: "child-a", details: told)) {
+        await #expect(throws: DurableError.terminated(instanceId: "child-a", reason: "no longer needed")) {
             try await runtime.client.result(of: "child-a", as: ArrivingListener.self, timeout: .seconds(10))
         }
+        // The parent is told the child's end as a failure, with the reason.
+        let told = FailureDetails(
+            errorType: "Durable.RuntimeStatus", message: "instance 'child-a' is terminated: no longer needed")
         let status = try await runtime.client.waitForCompletion(of: parent, timeout: .seconds(10))
         #expect(status.runtimeStatus == .failed)
-        #expect(status.failure?.message == told.message)
+        #expect(status.failure?.message == "sub-orchestration 'ArrivingListener' ('child-a') failed: \(told)")
         #expect(try await runtime.client.history(of: parent).kindNames.contains("SubOrchestrationFailed"))
     }
 

@@ -40,7 +40,7 @@ import Testing
             for event in events { last = try journal.append(event, to: "flow-1") }
             _ = try journal.replaceHistory(of: "flow-2", with: Array(events.prefix(2)))
             _ = try journal.append(events[0], to: "gone")
-            try journal.removeHistory(of: "gone")
+            _ = try journal.removeHistory(of: "gone")
             try await journal.waitUntilDurable(last)
             journal.close()
         }

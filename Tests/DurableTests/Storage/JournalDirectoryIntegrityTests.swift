@@ -185,7 +185,7 @@ import Testing
         }
         // A torn header of a journal killed while it was being created: removed, the journal starts.
         let directory = TemporaryDirectory()
-        FileManager.default.createFile(atPath: "\(directory.path)/segment-0000000001.log", contents: Data(FileHeader.magic.prefix(5)))
+        _ = FileManager.default.createFile(atPath: "\(directory.path)/segment-0000000001.log", contents: Data(FileHeader.magic.prefix(5)))
         let journal = try FileJournal(directory: directory.path, options: .init(log: { _ in }))
         #expect(journal.recoveryReport.leftoversRemoved.count == 1)
         journal.close()

@@ -173,8 +173,11 @@ final class Engine: InstanceHost {
         for (id, history) in try store.allHistories() {
             guard let status = InstanceStatus(instanceId: id, events: history) else { continue }
             let entry = status.runtimeStatus.isFinished ? nil : registry.orchestrations[status.name]
+            // Its code ran before, unless its scheduled start has not come yet.
+            let replaying = status.scheduledStart.map { $0 <= now() } ?? true
             let instance = entry.map {
-                OrchestrationInstance(instanceId: id, orchestration: $0, input: status.input, history: history, host: self)
+                OrchestrationInstance(
+                    instanceId: id, orchestration: $0, input: status.input, history: history, replaying: replaying, host: self)
             }
             if let instance { resumed.append((instance, status)) }
             table.withLock { $0.records[id] = InstanceRecord(status: status, live: instance) }

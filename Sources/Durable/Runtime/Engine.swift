@@ -147,7 +147,7 @@ final class Engine: InstanceHost {
     }
 
     /// Starts the instance's code now, or arms its scheduled start.
-    private func run(_ instance: OrchestrationInstance, status: InstanceStatus) {
+    func run(_ instance: OrchestrationInstance, status: InstanceStatus) {
         guard status.runtimeStatus == .pending, let startAt = status.scheduledStart, startAt > now() else {
             if status.runtimeStatus == .pending { markStarted(instance) }
             instance.start()
@@ -165,24 +165,6 @@ final class Engine: InstanceHost {
         updateStatus(of: instance.instanceId) { status in
             if status.runtimeStatus == .pending { status.runtimeStatus = .running }
         }
-    }
-
-    /// Loads every history in the store and resumes the instances that had not finished.
-    func recover() throws {
-        var resumed: [(OrchestrationInstance, InstanceStatus)] = []
-        for (id, history) in try store.allHistories() {
-            guard let status = InstanceStatus(instanceId: id, events: history) else { continue }
-            let entry = status.runtimeStatus.isFinished ? nil : registry.orchestrations[status.name]
-            // Its code ran before, unless its scheduled start has not come yet.
-            let replaying = status.scheduledStart.map { $0 <= now() } ?? true
-            let instance = entry.map {
-                OrchestrationInstance(
-                    instanceId: id, orchestration: $0, input: status.input, history: history, replaying: replaying, host: self)
-            }
-            if let instance { resumed.append((instance, status)) }
-            table.withLock { $0.records[id] = InstanceRecord(status: status, live: instance) }
-        }
-        for (instance, status) in resumed { run(instance, status: status) }
     }
 
     // MARK: Events from outside

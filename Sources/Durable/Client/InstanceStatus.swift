@@ -14,7 +14,7 @@ public struct InstanceStatus: Sendable, Hashable {
     public var output: Payload?
     /// The last value the code passed to `setCustomStatus`.
     public var customStatus: Payload?
-    /// Why it failed, once `failed`.
+    /// Why it failed, once `failed`; while `notRegistered`, which orchestration this build lacks.
     public var failure: FailureDetails?
     /// When it was created.
     public var createdAt: Date

@@ -57,6 +57,7 @@ extension Engine {
     ) async throws {
         guard let (status, live) = table.withLock({ table in table.records[id].map { ($0.status.runtimeStatus, $0.live) } })
         else { throw DurableError.unknownInstance(id) }
+        if status == .notRegistered { return try await deliverToUnregistered(kind, to: id, operation: operation) }
         guard allowed(status), let live else {
             throw DurableError.invalidStatus(instanceId: id, status: status, operation: operation)
         }
@@ -67,11 +68,11 @@ extension Engine {
         try await store.waitUntilDurable(position)
     }
 
-    /// Deletes a finished instance's history and forgets it.
+    /// Deletes a finished (or `notRegistered`) instance's history and forgets it.
     func purge(_ id: String) throws {
         try table.withLock { table in
             guard let record = table.records[id] else { throw DurableError.unknownInstance(id) }
-            guard record.status.runtimeStatus.isFinished else {
+            guard record.mayBePurged else {
                 throw DurableError.invalidStatus(instanceId: id, status: record.status.runtimeStatus, operation: "purge")
             }
             table.records.removeValue(forKey: id)

@@ -270,17 +270,19 @@ final class Engine: InstanceHost {
         _ name: String, _ childId: String, _ input: Payload, parent: ParentInstance, from instance: OrchestrationInstance
     ) {
         do {
-            let entry = try registry.orchestration(named: name)
-            try entry.validateInput(input)
             let (existing, parentStart) = table.withLock {
                 ($0.records[childId]?.status, $0.records[instance.instanceId]?.status.createdAt)
             }
             // Created by this execution before a restart: it reports back when it ends, or has
             // ended already. A child left by an earlier execution of a reused id is not adopted.
+            // (One whose orchestration this build does not register is waited for too: it
+            // reports back once a build runs it or a client terminates it.)
             if let existing, existing.parent == parent, existing.createdAt >= parentStart ?? .distantPast {
                 if existing.runtimeStatus.isFinished { reportToParent(existing) }
                 return
             }
+            let entry = try registry.orchestration(named: name)
+            try entry.validateInput(input)
             try launch(
                 childId, entry,
                 HistoryEvent(.executionStarted(name: name, input: input, parent: parent, scheduledStart: nil), at: now()),

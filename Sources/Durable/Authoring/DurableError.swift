@@ -13,6 +13,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The operation does not apply to an instance in this status, such as raising an event to a
     /// finished instance or purging a running one.
     case invalidStatus(instanceId: String, status: RuntimeStatus, operation: String)
+    /// The instance's orchestration, `name`, is not registered with this runtime, so nothing can
+    /// run it here: it is ``RuntimeStatus/notRegistered``. Register the orchestration again to
+    /// resume it, or terminate or purge it.
+    case orchestrationNotRegistered(instanceId: String, name: String)
     /// A value could not be encoded into a ``Payload``.
     case encodingFailed(type: String, reason: String)
     /// A ``Payload`` did not decode as the expected type.
@@ -53,6 +57,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "An instance with id '\(id)' already exists and is \(status)."
         case .invalidStatus(let id, let status, let operation):
             "Cannot \(operation) instance '\(id)': it is \(status)."
+        case .orchestrationNotRegistered(let id, let name):
+            "Instance '\(id)' cannot run: orchestration '\(name)' is not registered in this build. Register it to"
+                + " resume the instance where it left off, or terminate or purge the instance."
         case .encodingFailed(let type, let reason):
             "Could not encode a value of type \(type): \(reason)"
         case .decodingFailed(let type, let reason):

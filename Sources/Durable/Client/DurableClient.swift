@@ -93,13 +93,15 @@ public struct DurableClient: Sendable {
     /// Events that arrive before the code waits are buffered.
     ///
     /// - Throws: ``DurableError/unknownInstance(_:)``, ``DurableError/invalidStatus(instanceId:status:operation:)``
-    ///   if the instance has finished, or ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if
-    ///   the encoded payload is over ``DurableRuntime/Configuration/maxPayloadSize`` (nothing is recorded).
+    ///   if the instance has finished, ``DurableError/orchestrationNotRegistered(instanceId:name:)`` if it
+    ///   is ``RuntimeStatus/notRegistered`` (as do ``suspend(_:reason:)``, ``resume(_:reason:)`` and the
+    ///   waits), or ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded payload is
+    ///   over ``DurableRuntime/Configuration/maxPayloadSize`` (nothing is recorded).
     public func raiseEvent(_ instanceId: String, name: String, payload: some Codable & Sendable) async throws {
         try await engine.raiseEvent(instanceId, name: name, input: try Payload(encoding: payload))
     }
 
-    /// Stops a running, pending or suspended instance; it ends `terminated`.
+    /// Stops a running, pending, suspended or `notRegistered` instance; it ends `terminated`.
     ///
     /// - Parameter includeSubOrchestrations: Also terminate its running sub-orchestrations, recursively.
     /// - Throws: ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if `reason` has more
@@ -120,8 +122,9 @@ public struct DurableClient: Sendable {
         try await engine.resume(instanceId, reason: reason)
     }
 
-    /// Deletes a finished instance and its history; returns once the deletion is durable, like
-    /// ``terminate(_:reason:includeSubOrchestrations:)``, so a crash after it cannot bring the instance back.
+    /// Deletes a finished (or ``RuntimeStatus/notRegistered``) instance and its history; returns once
+    /// the deletion is durable, like ``terminate(_:reason:includeSubOrchestrations:)``, so a crash
+    /// after it cannot bring the instance back.
     ///
     /// - Throws: ``DurableError/unknownInstance(_:)``, or
     ///   ``DurableError/invalidStatus(instanceId:status:operation:)`` if it has not finished.

@@ -14,9 +14,10 @@ public struct InstanceStatus: Sendable, Hashable {
     public var output: Payload?
     /// The last value the code passed to `setCustomStatus`.
     public var customStatus: Payload?
-    /// Why it failed, once `failed`. When the code let an activity's or a sub-orchestration's
-    /// failure escape, the message names that step ahead of the original type and message (see
-    /// ``ActivityFailure``); the type name is the original error's.
+    /// Why it failed, once `failed`; while `notRegistered`, which orchestration this build lacks.
+    /// When the code let an activity's or a sub-orchestration's failure escape, the message names
+    /// that step ahead of the original type and message (see ``ActivityFailure``); the type name is
+    /// the original error's.
     public var failure: FailureDetails?
     /// The reason the client gave to ``DurableClient/terminate(_:reason:includeSubOrchestrations:)``,
     /// once `terminated`; `nil` if it gave none, or while the instance is not terminated.

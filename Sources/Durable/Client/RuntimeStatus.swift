@@ -14,12 +14,18 @@ public enum RuntimeStatus: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case suspended
     /// Ended this execution and started afresh with new input.
     case continuedAsNew
+    /// Unfinished, but this runtime cannot run it: its orchestration is not registered in this
+    /// build (``InstanceStatus/failure`` says which). Its history is kept as it is, so a runtime
+    /// that registers the orchestration again resumes it where it left off. Meanwhile it can be
+    /// terminated or purged; other calls about it throw
+    /// ``DurableError/orchestrationNotRegistered(instanceId:name:)``.
+    case notRegistered
 
     /// Whether the instance has ended for good.
     public var isFinished: Bool {
         switch self {
         case .completed, .failed, .terminated: true
-        case .pending, .running, .suspended, .continuedAsNew: false
+        case .pending, .running, .suspended, .continuedAsNew, .notRegistered: false
         }
     }
 

@@ -39,9 +39,9 @@ actor OrchestrationInstance {
     }
 
     private let log: ReplayLog
-    /// How many of `log.results` the code meets as replay; the rest (events a continue-as-new
-    /// carried into this execution) reach it for the first time.
-    private let replayedResultCount: Int
+    /// Whether the code is still re-running what it ran before: the instance was rebuilt from
+    /// stored history, and the code has not yet gone beyond it (see `isReplaying`).
+    private var replaysHistory: Bool
     /// The next history event to replay, an index into `log.results`.
     private var replayCursor = 0
     private var nextSequence = 0
@@ -62,11 +62,12 @@ actor OrchestrationInstance {
     /// The timestamp of the event being processed: the orchestration's clock.
     private(set) var currentTime: Date
 
-    /// Creates an instance from its history, which starts with ExecutionStarted. The last
-    /// `arrivingNow` events are new to the code (carried by a continue-as-new), not replay.
+    /// Creates an instance from its history, which starts with ExecutionStarted. `replaying` says
+    /// the history is stored (recovery, `runtime.replay`), so the code may have run on it before;
+    /// a new execution's (a start, a continue-as-new with the events it carries) is live.
     init(
         instanceId: String, orchestration: OrchestrationEntry, input: Payload, history: some Collection<HistoryEvent>,
-        arrivingNow: Int = 0, host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic
+        replaying: Bool, host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic
     ) {
         self.instanceId = instanceId
         self.orchestration = orchestration
@@ -84,8 +85,11 @@ actor OrchestrationInstance {
             self.hasScheduledStart = false
         }
         self.currentTime = startedAt
-        self.log = ReplayLog(history)
-        self.replayedResultCount = max(0, log.results.count - arrivingNow)
+        let log = ReplayLog(history)
+        self.log = log
+        // A command or custom status in history proves the code ran (a stored scheduled start
+        // that has not come yet has not).
+        self.replaysHistory = replaying || log.commandCount > 0 || log.customStatusCount > 0
         executor.instance = self
     }
 
@@ -239,12 +243,15 @@ actor OrchestrationInstance {
 
     // MARK: Isolated state machine
 
-    /// Whether the code is still re-running what history holds: events to deliver, commands or
-    /// custom statuses to re-issue, or an end already recorded.
-    var isReplaying: Bool {
-        replayCursor < replayedResultCount || nextSequence < log.commandCount || customStatusCount < log.customStatusCount
-            || log.isFinished
-    }
+    /// Whether the code is re-running what it ran before: true for an instance rebuilt from stored
+    /// history until the code goes beyond it — issues a command or sets a custom status history
+    /// does not record, or is handed an event history does not hold (a live result, fired timer,
+    /// raised event or lifecycle change) — and throughout a history that holds its end.
+    ///
+    /// So the code between the last result history holds and the next command it records (which
+    /// ran before a crash) replays, as it would have in Durable Functions, where that stretch
+    /// and the command it ends with are recorded together.
+    var isReplaying: Bool { replaysHistory || log.isFinished }
 
     func newUUID() -> UUID {
         uuidCount += 1
@@ -256,6 +263,7 @@ actor OrchestrationInstance {
         customStatusCount += 1
         // The first `log.customStatusCount` calls are already in history.
         guard customStatusCount > log.customStatusCount else { return }
+        replaysHistory = false
         do {
             try payloadLimit.check(status, instanceId: instanceId, step: "custom status")
         } catch {
@@ -331,11 +339,13 @@ actor OrchestrationInstance {
                 host.dispatch(recorded, sequence: sequence, from: self, after: nil)  // in flight at a crash: again
             }
         } else if command.isFireAndForget {
+            replaysHistory = false
             // Delivered before it is recorded: a crash in between repeats it rather than losing it.
             host.dispatch(command, sequence: sequence, from: self, after: nil)
             host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
             continuation.resume(returning: .empty)
         } else {
+            replaysHistory = false
             let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
             pending.insert(.init(command: command, continuation: continuation), for: sequence)
             host.dispatch(command, sequence: sequence, from: self, after: position)
@@ -359,6 +369,9 @@ actor OrchestrationInstance {
         guard !isFinished else { return }
         switch message {
         case .event(let event):
+            // From outside, so not in the history the instance was built from. It comes after
+            // every stored event and every job they caused: the replay is over.
+            replaysHistory = false
             deliver(event)
         case .fail(let failure):
             fail(failure)

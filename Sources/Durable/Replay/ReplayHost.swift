@@ -52,7 +52,7 @@ final class ReplayHost: InstanceHost {
         let host = ReplayHost(
             clock: history.last?.timestamp ?? Date(), expectedCommands: history.count / 2, payloadLimit: payloadLimit)
         let instance = OrchestrationInstance(
-            instanceId: instanceId, orchestration: orchestration, input: input, history: history, host: host,
+            instanceId: instanceId, orchestration: orchestration, input: input, history: history, replaying: true, host: host,
             scheduling: .manual)
         instance.start()
         // Drain on a plain thread: running jobs from inside this task's own thread of execution is not allowed.

@@ -57,6 +57,7 @@ extension Engine {
     ) async throws {
         guard let (status, live) = table.withLock({ table in table.records[id].map { ($0.status.runtimeStatus, $0.live) } })
         else { throw DurableError.unknownInstance(id) }
+        if status == .notRegistered { return try await deliverToUnregistered(kind, to: id, operation: operation) }
         guard allowed(status), let live else {
             throw DurableError.invalidStatus(instanceId: id, status: status, operation: operation)
         }
@@ -67,17 +68,18 @@ extension Engine {
         try await store.waitUntilDurable(position)
     }
 
-    /// Deletes a finished instance's history and forgets it; returns once the deletion is durable,
-    /// so a crash after it cannot bring the instance back.
+    /// Deletes a finished (or `notRegistered`) instance's history and forgets it; returns once the
+    /// deletion is durable, so a crash after it cannot bring the instance back.
     func purge(_ id: String) async throws {
         try await store.waitUntilDurable(try forget(id))
     }
 
-    /// Forgets a finished instance and queues the deletion of its history; returns where it was queued.
+    /// Forgets a finished (or `notRegistered`) instance and queues the deletion of its history;
+    /// returns where it was queued.
     private func forget(_ id: String) throws -> JournalPosition {
         try table.withLock { table in
             guard let record = table.records[id] else { throw DurableError.unknownInstance(id) }
-            guard record.status.runtimeStatus.isFinished else {
+            guard record.mayBePurged else {
                 throw DurableError.invalidStatus(instanceId: id, status: record.status.runtimeStatus, operation: "purge")
             }
             table.records.removeValue(forKey: id)

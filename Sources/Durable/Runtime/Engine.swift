@@ -147,7 +147,7 @@ final class Engine: InstanceHost {
     }
 
     /// Starts the instance's code now, or arms its scheduled start.
-    private func run(_ instance: OrchestrationInstance, status: InstanceStatus) {
+    func run(_ instance: OrchestrationInstance, status: InstanceStatus) {
         guard status.runtimeStatus == .pending, let startAt = status.scheduledStart, startAt > now() else {
             if status.runtimeStatus == .pending { markStarted(instance) }
             instance.start()
@@ -165,21 +165,6 @@ final class Engine: InstanceHost {
         updateStatus(of: instance.instanceId) { status in
             if status.runtimeStatus == .pending { status.runtimeStatus = .running }
         }
-    }
-
-    /// Loads every history in the store and resumes the instances that had not finished.
-    func recover() throws {
-        var resumed: [(OrchestrationInstance, InstanceStatus)] = []
-        for (id, history) in try store.allHistories() {
-            guard let status = InstanceStatus(instanceId: id, events: history) else { continue }
-            let entry = status.runtimeStatus.isFinished ? nil : registry.orchestrations[status.name]
-            let instance = entry.map {
-                OrchestrationInstance(instanceId: id, orchestration: $0, input: status.input, history: history, host: self)
-            }
-            if let instance { resumed.append((instance, status)) }
-            table.withLock { $0.records[id] = InstanceRecord(status: status, live: instance) }
-        }
-        for (instance, status) in resumed { run(instance, status: status) }
     }
 
     // MARK: Events from outside
@@ -285,17 +270,19 @@ final class Engine: InstanceHost {
         _ name: String, _ childId: String, _ input: Payload, parent: ParentInstance, from instance: OrchestrationInstance
     ) {
         do {
-            let entry = try registry.orchestration(named: name)
-            try entry.validateInput(input)
             let (existing, parentStart) = table.withLock {
                 ($0.records[childId]?.status, $0.records[instance.instanceId]?.status.createdAt)
             }
             // Created by this execution before a restart: it reports back when it ends, or has
             // ended already. A child left by an earlier execution of a reused id is not adopted.
+            // (One whose orchestration this build does not register is waited for too: it
+            // reports back once a build runs it or a client terminates it.)
             if let existing, existing.parent == parent, existing.createdAt >= parentStart ?? .distantPast {
                 if existing.runtimeStatus.isFinished { reportToParent(existing) }
                 return
             }
+            let entry = try registry.orchestration(named: name)
+            try entry.validateInput(input)
             try launch(
                 childId, entry,
                 HistoryEvent(.executionStarted(name: name, input: input, parent: parent, scheduledStart: nil), at: now()),

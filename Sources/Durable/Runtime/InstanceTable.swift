@@ -52,6 +52,9 @@ struct InstanceTable {
             continuation.resume(returning: record.status)
             return nil
         }
+        if record.status.runtimeStatus == .notRegistered {  // nothing here can make it start or finish
+            return .failure(DurableError.orchestrationNotRegistered(instanceId: id, name: record.status.name))
+        }
         if isShutDown { return .failure(DurableError.runtimeShutDown) }
         nextWaiterID += 1
         record.waiters.append(StatusWaiter(id: nextWaiterID, condition: condition, continuation: continuation))
@@ -85,10 +88,18 @@ final class InstanceRecord: @unchecked Sendable {
     /// The running instance; `nil` once it finished (or if its orchestration is not registered).
     var live: OrchestrationInstance?
     var waiters: [StatusWaiter] = []
+    /// A client's termination of this `notRegistered` instance is being recorded (see
+    /// `Engine.deliverToUnregistered`): nothing else may record or purge it meanwhile.
+    var isTerminating = false
 
     init(status: InstanceStatus, live: OrchestrationInstance? = nil) {
         self.status = status
         self.live = live
+    }
+
+    /// Whether `purge` may delete it: once finished, or while nothing can run it.
+    var mayBePurged: Bool {
+        status.runtimeStatus.isFinished || (status.runtimeStatus == .notRegistered && !isTerminating)
     }
 }
 
@@ -101,7 +112,7 @@ struct StatusWaiter {
         func isSatisfied(by status: InstanceStatus) -> Bool {
             switch self {
             case .finished: status.runtimeStatus.isFinished
-            case .started: status.runtimeStatus != .pending
+            case .started: status.runtimeStatus != .pending && status.runtimeStatus != .notRegistered
             }
         }
     }

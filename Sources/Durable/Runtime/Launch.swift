@@ -24,10 +24,13 @@ struct Launch {
         self.started = started
         self.carried = carried
         self.status = status
+        // A new execution: live from the start, the events a continue-as-new carries included.
         self.instance = carried.isEmpty
-            ? OrchestrationInstance(instanceId: id, orchestration: entry, input: input, history: CollectionOfOne(started), host: host)
+            ? OrchestrationInstance(
+                instanceId: id, orchestration: entry, input: input, history: CollectionOfOne(started), replaying: false,
+                host: host)
             : OrchestrationInstance(
-                instanceId: id, orchestration: entry, input: input, history: [started] + carried, arrivingNow: carried.count,
+                instanceId: id, orchestration: entry, input: input, history: [started] + carried, replaying: false,
                 host: host)
     }
 }

@@ -555,6 +555,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         let length = try directory.writeCheckpoint(sealed, journal: journalID, histories: snapshot, partSize: options.historyPartSize)
         // Committed by the manifest naming it; only then are the files it replaces deleted.
         try output.withLock { output in
+            // Closed meanwhile: the directory may be another runtime's by now. The checkpoint is
+            // left unnamed, a leftover the next open removes.
+            if state.withLock({ $0.isClosing }) { throw JournalError.closed }
             var manifest = output.manifest
             manifest.checkpoint = .init(number: sealed, length: length)
             manifest.sealed.removeAll { $0.number <= sealed }

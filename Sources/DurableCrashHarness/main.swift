@@ -3,7 +3,7 @@
 //
 //     DurableCrashHarness <journal-directory> <log-directory> <generation> [--linger] [--strict]
 //
-// Every run starts whichever of the 110 instances do not exist yet, raises the external events
+// Every run starts whichever of the 115 instances do not exist yet, raises the external events
 // not yet recorded, and waits for all of them. It logs each activity invocation (one line per
 // call, written straight to the file so a kill cannot lose it) and, before anything runs, which
 // activity calls the journal already holds as completed. It prints "ALL DONE" when every
@@ -127,6 +127,27 @@ struct EventWaiter: Orchestration {
     }
 }
 
+/// Sends three events to `inbox-0`, a step after each: a kill can land between a send's record
+/// and its delivery.
+struct Sender: Orchestration {
+    func run(_ id: String, context: OrchestrationContext) async throws -> String {
+        for number in 0..<3 {
+            try await context.sendEvent(to: "inbox-0", name: "m", payload: "\(id)/m\(number)")
+            _ = try await context.call(Step.self, "\(id)/s\(number)")
+        }
+        return "sent"
+    }
+}
+
+/// Collects `count` events sent to it and returns them sorted: a repeat or a loss shows.
+struct Inbox: Orchestration {
+    func run(_ count: Int, context: OrchestrationContext) async throws -> String {
+        var received: [String] = []
+        for _ in 0..<count { received.append(try await context.waitForEvent("m", as: String.self)) }
+        return received.sorted().joined(separator: ",")
+    }
+}
+
 // MARK: Strict orchestrations: every result is shown as the custom status, then something follows
 
 /// Ten steps, each result shown, then a short timer.
@@ -231,6 +252,8 @@ let runtime = try await DurableRuntime(storage: .store(journal)) {
     Retrying.self
     Sleeper.self
     EventWaiter.self
+    Sender.self
+    Inbox.self
     ShowThenSleep.self
     ShowEachArrival.self
     ShowThenWait.self
@@ -253,6 +276,8 @@ let groupCommitPlan: Plan = [
     ("retry", 15, { try await $0.start(Retrying.self, input: $1, instanceId: $1) }),
     ("timer", 15, { try await $0.start(Sleeper.self, input: $1, instanceId: $1) }),
     ("events", 10, { try await $0.start(EventWaiter.self, input: $1, instanceId: $1) }),
+    ("inbox", 1, { try await $0.start(Inbox.self, input: 12, instanceId: $1) }),  // before its senders
+    ("send", 4, { try await $0.start(Sender.self, input: $1, instanceId: $1) }),
 ]
 let plan = isStrict ? strictPlan : groupCommitPlan
 
@@ -270,7 +295,7 @@ let observer = Task { [ids] in if isStrict { await observeStrictEffects(runtime.
 for index in 0..<10 where !isStrict {
     let id = "events-\(index)"
     let recorded = Set(((try? await runtime.client.history(of: id)) ?? []).compactMap { event -> String? in
-        if case .eventRaised(_, let input) = event.kind { return try? input.decode(String.self) }
+        if case .eventRaised(_, let input, _) = event.kind { return try? input.decode(String.self) }
         return nil
     })
     for number in 0..<3 where !recorded.contains("\(id)/\(number)") {

@@ -142,9 +142,13 @@ public struct OrchestrationContext: Sendable {
         return try payload.decode(Value.self)
     }
 
-    /// Sends an event to another instance. Recorded in history, so it is sent once, not on every replay.
+    /// Sends an event to another instance, exactly once: the send is recorded in this history
+    /// first and delivered once that record is durable; after a crash every recorded send is
+    /// delivered again, and the target drops one it has already recorded (its `EventRaised`
+    /// carries the send's id as `sourceEventId`).
     ///
-    /// If the target does not exist or has finished, the event is dropped.
+    /// If the target does not exist, has finished, or started its current execution after the
+    /// send was recorded, the event is dropped.
     ///
     /// - Throws: ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded payload is
     ///   over ``DurableRuntime/Configuration/maxPayloadSize``: nothing is recorded or sent.

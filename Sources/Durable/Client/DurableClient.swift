@@ -103,7 +103,11 @@ public struct DurableClient: Sendable {
 
     /// Stops a running, pending, suspended or `notRegistered` instance; it ends `terminated`.
     ///
-    /// - Parameter includeSubOrchestrations: Also terminate its running sub-orchestrations, recursively.
+    /// - Parameter includeSubOrchestrations: Also terminate its running sub-orchestrations,
+    ///   recursively; returns once every termination is durable. Called again for a terminated
+    ///   instance (a crash cut the first call short), it terminates the descendants still running
+    ///   and returns normally; it throws ``DurableError/invalidStatus(instanceId:status:operation:)``
+    ///   only when none is left.
     /// - Throws: ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if `reason` has more
     ///   UTF-8 bytes than the payload limit, as do ``suspend(_:reason:)`` and ``resume(_:reason:)``.
     public func terminate(_ instanceId: String, reason: String? = nil, includeSubOrchestrations: Bool = false)

@@ -41,7 +41,11 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// The timer's time came.
         case timerFired(sequence: Int, fireAt: Date)
         /// An external event arrived, from a client or another orchestration.
-        case eventRaised(name: String, input: Payload)
+        ///
+        /// `sourceEventId` names an event another orchestration sent (`context.sendEvent`): the
+        /// sender's instance, execution and sequence number. A send is delivered again after a
+        /// crash; the receiver records each id once and drops a repeat. `nil` for a client's event.
+        case eventRaised(name: String, input: Payload, sourceEventId: String? = nil)
         /// The code sent an event to another instance.
         case eventSent(sequence: Int, instanceId: String, name: String, input: Payload)
         /// A client suspended the instance; events that arrive are held until it resumes.
@@ -124,8 +128,8 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "#\(seq) \(name) input=\(input)" + (attempt > 1 ? " attempt=\(attempt)" : "")
         case .timerCreated(let seq, let fireAt), .timerFired(let seq, let fireAt):
             detail = "#\(seq) fireAt=\(fireAt)"
-        case .eventRaised(let name, let input):
-            detail = "\(name) input=\(input)"
+        case .eventRaised(let name, let input, let source):
+            detail = "\(name) input=\(input)" + (source.map { " from=\($0)" } ?? "")
         case .eventSent(let seq, let instanceId, let name, let input):
             detail = "#\(seq) \(name) to=\(instanceId) input=\(input)"
         case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason):

@@ -126,11 +126,13 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     /// Records and queues a message in one step, so messages queue in the order they were recorded.
-    /// Returns `false`, recording nothing, once the instance has closed its mailbox.
-    func post(recording record: () throws -> InstanceMessage) rethrows -> Bool {
+    /// Returns `false`, recording nothing, once the instance has closed its mailbox; `record`
+    /// returning `nil` (it recorded nothing) queues nothing.
+    func post(recording record: () throws -> InstanceMessage?) rethrows -> Bool {
         let (accepted, start) = try state.withLock { state -> (Bool, Bool) in
             guard !state.isClosed else { return (false, false) }
-            state.messages.append(try record())
+            guard let message = try record() else { return (true, false) }
+            state.messages.append(message)
             return (true, state.startDrainIfIdle(scheduling))
         }
         // Drain right here when this thread is free (not inside another drain): the result of an

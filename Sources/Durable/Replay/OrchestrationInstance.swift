@@ -340,9 +340,10 @@ actor OrchestrationInstance {
             }
         } else if command.isFireAndForget {
             replaysHistory = false
-            // Delivered before it is recorded: a crash in between repeats it rather than losing it.
-            host.dispatch(command, sequence: sequence, from: self, after: nil)
-            host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
+            // Recorded before it is delivered (once the record is durable); recovery delivers a
+            // recorded send again and the receiver drops a repeat, so it arrives exactly once.
+            let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
+            host.dispatch(command, sequence: sequence, from: self, after: position)
             continuation.resume(returning: .empty)
         } else {
             replaysHistory = false
@@ -355,7 +356,7 @@ actor OrchestrationInstance {
     private func addWaiter(_ name: String, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket) {
         guard accepts(continuation) else { return }
         if let index = bufferedEvents.firstIndex(where: { $0.kind.eventName == name }),
-            case .eventRaised(_, let payload) = bufferedEvents.remove(at: index).kind
+            case .eventRaised(_, let payload, _) = bufferedEvents.remove(at: index).kind
         {
             continuation.resume(returning: payload)
             return
@@ -412,7 +413,7 @@ actor OrchestrationInstance {
         case .taskCompleted(let sequence, _), .subOrchestrationCompleted(let sequence, _), .timerFired(let sequence, _),
             .taskFailed(let sequence, _), .subOrchestrationFailed(let sequence, _):
             resolve(sequence, event.kind)
-        case .eventRaised(let name, let payload):
+        case .eventRaised(let name, let payload, _):
             if var waiters = eventWaiters[name], !waiters.isEmpty {
                 let waiter = waiters.removeFirst()
                 eventWaiters[name] = waiters.isEmpty ? nil : waiters
@@ -592,7 +593,7 @@ final class WaitTicket: Sendable {
 extension HistoryEvent.Kind {
     /// The name of a raised event.
     var eventName: String? {
-        if case .eventRaised(let name, _) = self { return name }
+        if case .eventRaised(let name, _, _) = self { return name }
         return nil
     }
 

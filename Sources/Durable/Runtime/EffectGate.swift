@@ -9,11 +9,10 @@
 /// when it runs out of work, after one sync for all of them (group commit), on the thread that
 /// ran it. In every other mode the gate holds nothing: each check is one load of a stored flag.
 ///
-/// Sent events are not held: one is delivered before its send is recorded, so a crash in between
-/// repeats it instead of losing it. Holding it would lose it in the window between the sync and
-/// the delivery. It keeps the promise anyway: the target's record of the event follows this
-/// drain's records in the journal (durability is a prefix of append order), the target's own
-/// effects wait for their sync, and this drain's sync covers it (see `Engine.dispatch`).
+/// Sent events are held like any other effect: the sender records its `EventSent` first and the
+/// event goes to its target only once that record is durable (in every mode, see
+/// `Engine.dispatchSend`). A crash between the sync and the delivery loses nothing: recovery
+/// delivers every recorded send again and the target drops a send whose id it already recorded.
 struct EffectGate: Sendable {
     private let store: any HistoryStore
     /// Whether the gate holds effects at all: strict durability. Read once: the store's

@@ -20,18 +20,44 @@ extension Engine {
         }
     }
 
+    /// Terminates the instance and, with `includeSubOrchestrations`, its running descendants;
+    /// returns once every termination it recorded is durable.
+    ///
+    /// A terminated instance is terminated again only for its tree: a crash may have cut the
+    /// descent short (the parent's end durable, a child's not). Then it finishes the descent and
+    /// returns normally if it terminated any descendant; with nothing left to terminate it throws
+    /// `invalidStatus`, as a repeat of any finished instance does.
     func terminate(_ id: String, reason: String?, includeSubOrchestrations: Bool) async throws {
         try checkReason(reason, of: id, operation: "terminate")
-        try await deliverDurably(.executionTerminated(reason: reason), to: id, operation: "terminate") { !$0.isFinished }
+        do {
+            try await deliverDurably(.executionTerminated(reason: reason), to: id, operation: "terminate") { !$0.isFinished }
+        } catch DurableError.invalidStatus(let instanceId, .terminated, let operation) where includeSubOrchestrations {
+            guard await terminateDescendants(of: id, reason: reason) else {
+                throw DurableError.invalidStatus(instanceId: instanceId, status: .terminated, operation: operation)
+            }
+            return
+        }
         guard includeSubOrchestrations else { return }
+        await terminateDescendants(of: id, reason: reason)
+    }
+
+    /// Terminates the running children of `id` and theirs, durably; returns whether it terminated any.
+    /// Terminated children are descended into too: their own descent may have been cut short.
+    @discardableResult
+    private func terminateDescendants(of id: String, reason: String?) async -> Bool {
         let children = table.withLock { table in
-            table.records.values.filter { $0.status.parent?.instanceId == id && !$0.status.runtimeStatus.isFinished }
-                .map(\.status.instanceId)
+            table.records.values.filter { record in
+                record.status.parent?.instanceId == id
+                    && (!record.status.runtimeStatus.isFinished || record.status.runtimeStatus == .terminated)
+            }
+            .map(\.status.instanceId).sorted()
         }
+        var terminatedAny = false
         for child in children {
-            // A child may finish on its own meanwhile; that is not an error here.
-            try? await terminate(child, reason: reason, includeSubOrchestrations: true)
+            // A child may finish on its own meanwhile, or have nothing left to terminate: not an error here.
+            if (try? await terminate(child, reason: reason, includeSubOrchestrations: true)) != nil { terminatedAny = true }
         }
+        return terminatedAny
     }
 
     func suspend(_ id: String, reason: String?) async throws {

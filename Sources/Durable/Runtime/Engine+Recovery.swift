@@ -9,6 +9,7 @@ extension Engine {
     /// resumes it where it left off.
     func recover() throws {
         var resumed: [(OrchestrationInstance, InstanceStatus)] = []
+        var senders: [(String, [HistoryEvent])] = []
         for (id, history) in try store.allHistories() {
             guard var status = InstanceStatus(instanceId: id, events: history) else { continue }
             var instance: OrchestrationInstance?
@@ -25,9 +26,15 @@ extension Engine {
                 }
             }
             if let instance { resumed.append((instance, status)) }
-            table.withLock { $0.records[id] = InstanceRecord(status: status, live: instance) }
+            let record = InstanceRecord(status: status, live: instance)
+            record.noteReceivedEvents(in: history)
+            table.withLock { $0.records[id] = record }
+            if history.contains(where: \.kind.isEventSent) { senders.append((id, history)) }
         }
         for (instance, status) in resumed { run(instance, status: status) }
+        // A crash may have come between a send's record and its delivery: every send goes again,
+        // and its receiver drops the ones it has.
+        for (id, history) in senders { redeliverSends(in: history, of: id) }
     }
 
     /// A client's event, suspension, resumption or termination for a `notRegistered` instance.
@@ -75,5 +82,12 @@ extension Engine {
         StatusWaiter.resume(waiters)
         try await store.waitUntilDurable(position)
         if let final { reportToParent(final) }
+    }
+}
+
+extension HistoryEvent.Kind {
+    var isEventSent: Bool {
+        if case .eventSent = self { return true }
+        return false
     }
 }

@@ -12,7 +12,7 @@ final class Engine: InstanceHost {
     let timers: TimerService
     private let pool: ActivityWorkerPool
     /// Holds a drain's effects until its records are durable, under strict durability.
-    private let gate: EffectGate
+    let gate: EffectGate
     /// Made once: a drain that needs workers registers it, instead of a new closure each time.
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
@@ -170,14 +170,27 @@ final class Engine: InstanceHost {
     // MARK: Events from outside
 
     /// Records `kind` in the instance's history and queues it, in one step so history order is
-    /// delivery order. Returns `nil` if the instance no longer takes events.
+    /// delivery order. Returns `nil` if the instance no longer takes events, or already has this
+    /// sent event (an `eventRaised` whose `sourceEventId` it recorded before).
     @discardableResult
     func deliver(_ kind: HistoryEvent.Kind, to instance: OrchestrationInstance) throws -> JournalPosition? {
         let event = HistoryEvent(kind, at: now())
         var position: JournalPosition?
         var waiters: [StatusWaiter] = []
-        let accepted = try instance.executor.post {
-            position = try store.append(event, to: instance.instanceId)
+        let id = instance.instanceId
+        let accepted = try instance.executor.post { () -> InstanceMessage? in
+            if case .eventRaised(_, _, let source?) = kind {
+                // Checked and claimed under the mailbox's lock, so two deliveries of one send cannot both pass.
+                guard table.withLock({ $0.records[id]?.receivedEventIds.insert(source).inserted }) == true else { return nil }
+                do {
+                    position = try store.append(event, to: id)
+                } catch {
+                    _ = table.withLock { $0.records[id]?.receivedEventIds.remove(source) }
+                    throw error
+                }
+            } else {
+                position = try store.append(event, to: id)
+            }
             waiters = table.withLock { $0.update(instance.instanceId) { $0.apply(event) } }
             return .event(event)
         }
@@ -218,11 +231,7 @@ final class Engine: InstanceHost {
 
     func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance, after position: JournalPosition?) {
         if case .sendEvent(let targetId, let name, let input) = command {
-            // Delivered at once even under strict durability (see `EffectGate`): the drain's sync covers it.
-            if let target = table.withLock({ $0.records[targetId]?.live }) {
-                let delivered = (try? deliver(.eventRaised(name: name, input: input), to: target)) ?? nil
-                if gate.holds(instance) { gate.wait(for: delivered, recordedBy: instance) }
-            }
+            dispatchSend(to: targetId, name: name, input: input, sequence: sequence, from: instance, after: position)
         } else if gate.holds(instance) {
             gate.hold(for: instance) { [self] in carryOut(command, sequence: sequence, from: instance) }
         } else {

@@ -31,6 +31,7 @@ struct InstanceTable {
     /// (continue-as-new) keeps the waiters of the one it replaces.
     mutating func claim(_ launch: Launch, continuing: Bool) -> Bool {
         let record = InstanceRecord(status: launch.status, live: launch.instance)
+        record.noteReceivedEvents(in: launch.carried)
         guard let existing = records.updateValue(record, forKey: launch.id) else { return false }
         if continuing { record.waiters = existing.waiters }
         return true
@@ -91,10 +92,20 @@ final class InstanceRecord: @unchecked Sendable {
     /// A client's termination of this `notRegistered` instance is being recorded (see
     /// `Engine.deliverToUnregistered`): nothing else may record or purge it meanwhile.
     var isTerminating = false
+    /// The ids of the sent events this execution's history holds (`EventRaised.sourceEventId`):
+    /// a send delivered again after a crash is dropped.
+    var receivedEventIds: Set<String> = []
 
     init(status: InstanceStatus, live: OrchestrationInstance? = nil) {
         self.status = status
         self.live = live
+    }
+
+    /// Notes the sent events that `events` raise.
+    func noteReceivedEvents(in events: some Sequence<HistoryEvent>) {
+        for event in events {
+            if case .eventRaised(_, _, let source?) = event.kind { receivedEventIds.insert(source) }
+        }
     }
 
     /// Whether `purge` may delete it: once finished, or while nothing can run it.

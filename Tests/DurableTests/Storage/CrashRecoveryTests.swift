@@ -89,6 +89,10 @@ import Darwin
         for index in 0..<15 { expected["retry-\(index)"] = "retry-\(index)@3" }
         for index in 0..<15 { expected["timer-\(index)"] = "timer-\(index)/after" }
         for index in 0..<10 { expected["events-\(index)"] = keys("events-\(index)", 0..<3) }
+        // Every sent event arrived exactly once: no repeat after a kill between send and delivery, no loss.
+        for index in 0..<4 { expected["send-\(index)"] = "sent" }
+        expected["inbox-0"] = (0..<4).flatMap { sender in (0..<3).map { "send-\(sender)/m\($0)" } }.sorted()
+            .joined(separator: ",")
 
         // Every orchestration completed exactly once, with the right output.
         #expect(Set(histories.keys) == Set(expected.keys))

@@ -150,8 +150,13 @@ extension BinaryWriter {
             byte(8); int(sequence); date(fireAt)
         case .timerFired(let sequence, let fireAt):
             byte(9); int(sequence); date(fireAt)
-        case .eventRaised(let name, let input):
+        case .eventRaised(let name, let input, nil):
             byte(10); string(name); payload(input)
+        case .eventRaised(let name, let input, let source?):
+            // A kind of its own rather than a trailing field: `replace` records hold several events
+            // back to back, so an event's end is not the record's. Histories written before it
+            // hold only kind 10, which still decodes.
+            byte(18); string(name); payload(input); string(source)
         case .eventSent(let sequence, let instanceId, let name, let input):
             byte(11); int(sequence); string(instanceId); string(name); payload(input)
         case .executionSuspended(let reason):
@@ -198,6 +203,7 @@ extension BinaryReader {
         case 8: kind = .timerCreated(sequence: try int(), fireAt: try date())
         case 9: kind = .timerFired(sequence: try int(), fireAt: try date())
         case 10: kind = .eventRaised(name: try string(), input: try payload())
+        case 18: kind = .eventRaised(name: try string(), input: try payload(), sourceEventId: try string())
         case 11:
             kind = .eventSent(sequence: try int(), instanceId: try string(), name: try string(), input: try payload())
         case 12: kind = .executionSuspended(reason: try optional { try $0.string() })

@@ -46,6 +46,26 @@ enum RandomInstanceID {
     }
 }
 
+/// Ids for executions (see ``InstanceStatus/executionId``): 15 random hexadecimal digits.
+///
+/// An execution id only has to differ from the other executions of the same instance id, so 60
+/// random bits are plenty; and 15 bytes of text fit a small `String`, so making one allocates
+/// nothing.
+enum ExecutionID {
+    private static let pool = Mutex(EntropyPool())
+
+    static func next() -> String {
+        let bits = pool.withLock { $0.next64() }
+        return String(unsafeUninitializedCapacity: 15) { text in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<15 {
+                text[index] = digits.utf8Start[Int((bits >> UInt64(4 * index)) & 0xF)]
+            }
+            return 15
+        }
+    }
+}
+
 /// Random bytes drawn from the system 256 at a time (the most `getentropy` gives per call).
 private struct EntropyPool: ~Copyable {
     private var words = [UInt64](repeating: 0, count: 32)
@@ -55,6 +75,12 @@ private struct EntropyPool: ~Copyable {
         if used + 2 > words.count { refill() }
         defer { used += 2 }
         return (words[used], words[used + 1])
+    }
+
+    mutating func next64() -> UInt64 {
+        if used + 1 > words.count { refill() }
+        defer { used += 1 }
+        return words[used]
     }
 
     private mutating func refill() {

@@ -30,7 +30,10 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// reaches its parent only if the parent still runs the execution that created it. It is
         /// empty in histories written before executions had ids (and by default in histories built
         /// by hand, for ``DurableRuntime/replay(_:instanceId:)``).
-        case executionStarted(
+        ///
+        /// Boxed (`indirect`): one allocation per execution, so its fields, the largest of any
+        /// kind, do not set the size of every event (B3 memory ~25% slower unboxed).
+        indirect case executionStarted(
             name: String, input: Payload, parent: ParentInstance?, scheduledStart: Date?, executionId: String = "")
         /// The code called an activity; `attempt` counts retries from 1.
         case taskScheduled(sequence: Int, name: String, input: Payload, attempt: Int)

@@ -213,7 +213,7 @@ func measureIdleMemory(_ storage: StorageKind, count: Int) async throws -> Doubl
 
 /// The history a Chain of `steps + 1` leaves after `steps` completed activities.
 func chainHistory(steps: Int, start: Date) throws -> [HistoryEvent] {
-    var events = [HistoryEvent(.executionStarted(name: Chain.name, input: try Payload(encoding: steps + 1), parent: nil, scheduledStart: nil), at: start)]
+    var events = [HistoryEvent(.executionStarted(name: Chain.name, input: try Payload(encoding: steps + 1), parent: nil, scheduledStart: nil, executionId: "bench"), at: start)]
     events.reserveCapacity(2 * steps + 1)
     for step in 0..<steps {
         let value = try Payload(encoding: step)

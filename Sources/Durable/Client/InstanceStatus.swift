@@ -33,6 +33,10 @@ public struct InstanceStatus: Sendable, Hashable {
     public var parent: ParentInstance?
     /// When the instance was scheduled to start, if it was started with `startAt`.
     public var scheduledStart: Date?
+    /// The current execution's id, as its `ExecutionStarted` records it: a new one per start,
+    /// restart of a reused id and continue-as-new. Empty for an execution recorded before
+    /// executions had ids.
+    public var executionId: String = ""
 
     /// Why the instance ended without an output: its failure, or, for one that ended otherwise
     /// (terminated), its status as a failure, with the termination's reason if it had one (cut
@@ -60,7 +64,8 @@ extension InstanceStatus {
     mutating func apply(_ event: HistoryEvent) {
         lastUpdatedAt = event.timestamp
         switch event.kind {
-        case .executionStarted(let name, let input, let parent, let scheduledStart):
+        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId):
+            self.executionId = executionId
             self.name = name
             self.input = input
             self.parent = parent
@@ -91,7 +96,7 @@ extension InstanceStatus {
     /// The status of an instance whose history is `events`, or `nil` if it does not start with ExecutionStarted.
     init?(instanceId: String, events: some Sequence<HistoryEvent>) {
         var iterator = events.makeIterator()
-        guard let first = iterator.next(), case .executionStarted(let name, let input, _, _) = first.kind else {
+        guard let first = iterator.next(), case .executionStarted(let name, let input, _, _, _) = first.kind else {
             return nil
         }
         self.init(

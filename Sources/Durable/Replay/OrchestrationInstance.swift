@@ -8,6 +8,9 @@ import Synchronization
 /// by sequence number; results come back as mailbox messages, one per drain.
 actor OrchestrationInstance {
     nonisolated let instanceId: String
+    /// The execution this actor runs (its `ExecutionStarted`'s id). An actor runs one execution:
+    /// a continue-as-new or a reused id gets a new actor.
+    nonisolated let executionId: String
     nonisolated let executor: InstanceExecutor
     nonisolated let host: any InstanceHost
     nonisolated let orchestration: OrchestrationEntry
@@ -77,7 +80,12 @@ actor OrchestrationInstance {
         self.executor = InstanceExecutor(scheduling: scheduling)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
-        if case .executionStarted(_, _, _, let scheduledStart?) = history.first?.kind {
+        if case .executionStarted(_, _, _, _, let executionId) = history.first?.kind {
+            self.executionId = executionId
+        } else {
+            self.executionId = ""
+        }
+        if case .executionStarted(_, _, _, let scheduledStart?, _) = history.first?.kind {
             self.startedAt = max(created, scheduledStart)
             self.hasScheduledStart = true
         } else {

@@ -100,7 +100,7 @@ public final class DurableRuntime: Sendable {
     /// and reports what the code did. Use it to check that a change to an orchestration still
     /// replays the histories it wrote before.
     public func replay(_ history: [HistoryEvent], instanceId: String = "replay") async throws -> ReplayResult {
-        guard let first = history.first, case .executionStarted(let name, let input, _, _) = first.kind else {
+        guard let first = history.first, case .executionStarted(let name, let input, _, _, _) = first.kind else {
             throw DurableError.invalidInput(orchestration: "?", reason: "a history starts with ExecutionStarted")
         }
         return await ReplayHost.replay(

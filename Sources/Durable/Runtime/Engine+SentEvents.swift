@@ -5,11 +5,11 @@ import Foundation
 /// receiver records the send's id with its `EventRaised` and drops a repeat (see `deliver`).
 extension Engine {
     /// The id of the event a send delivers: the sender's instance, its execution and the send's
-    /// sequence number. The execution is named by its `ExecutionStarted` timestamp until
-    /// executions have ids of their own; only this function derives it.
-    static func sentEventId(sender: String, executionStartedAt: Date, sequence: Int) -> String {
-        let execution = String(executionStartedAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16)
-        return "\(sender)/\(execution)/\(sequence)"
+    /// sequence number. The execution is its id; a history written before executions had ids
+    /// names it by its `ExecutionStarted` timestamp. Only this function derives it.
+    static func sentEventId(sender: String, execution: (id: String, startedAt: Date), sequence: Int) -> String {
+        let name = execution.id.isEmpty ? String(execution.startedAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16) : execution.id
+        return "\(sender)/\(name)/\(sequence)"
     }
 
     /// A send the code recorded at `position`: delivered once the record is durable (under strict
@@ -21,8 +21,9 @@ extension Engine {
     ) {
         guard let position else { return }  // not recorded: the instance fails with the store's error
         let sentAt = now()
-        guard let executionStartedAt = table.withLock({ $0.records[instance.instanceId]?.status.createdAt }) else { return }
-        let id = Self.sentEventId(sender: instance.instanceId, executionStartedAt: executionStartedAt, sequence: sequence)
+        guard let execution = table.withLock({ $0.records[instance.instanceId].map { ($0.status.executionId, $0.status.createdAt) } })
+        else { return }
+        let id = Self.sentEventId(sender: instance.instanceId, execution: execution, sequence: sequence)
         let send: @Sendable () -> Void = { [self] in deliverSent(id: id, to: targetId, name: name, input: input, sentAt: sentAt) }
         if gate.holds(instance) {
             gate.hold(for: instance, send)
@@ -37,10 +38,10 @@ extension Engine {
 
     /// Delivers every send `history` records, for recovery: the receiver drops those it has.
     func redeliverSends(in history: [HistoryEvent], of sender: String) {
-        guard let executionStartedAt = history.first?.timestamp else { return }
+        guard let first = history.first, case .executionStarted(_, _, _, _, let executionId) = first.kind else { return }
         for event in history {
             guard case .eventSent(let sequence, let targetId, let name, let input) = event.kind else { continue }
-            let id = Self.sentEventId(sender: sender, executionStartedAt: executionStartedAt, sequence: sequence)
+            let id = Self.sentEventId(sender: sender, execution: (executionId, first.timestamp), sequence: sequence)
             deliverSent(id: id, to: targetId, name: name, input: input, sentAt: event.timestamp)
         }
     }

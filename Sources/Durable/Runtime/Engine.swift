@@ -56,7 +56,8 @@ final class Engine: InstanceHost {
         try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
         try entry.validateInput(input)
         let started = HistoryEvent(
-            .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt), at: now())
+            .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next()),
+            at: now())
         return (id, try launch(id, entry, started, reuse: reuse))
     }
 
@@ -83,7 +84,10 @@ final class Engine: InstanceHost {
             try entry.validateInput(request.input)
             return try Launch(
                 id: id, entry: entry,
-                started: HistoryEvent(.executionStarted(name: name, input: request.input, parent: nil, scheduledStart: startAt), at: now),
+                started: HistoryEvent(
+                    .executionStarted(
+                        name: name, input: request.input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next()),
+                    at: now),
                 host: self)
         }
         let replacing = try table.withLock { table -> [Bool] in
@@ -172,6 +176,12 @@ final class Engine: InstanceHost {
     /// Records `kind` in the instance's history and queues it, in one step so history order is
     /// delivery order. Returns `nil` if the instance no longer takes events, or already has this
     /// sent event (an `eventRaised` whose `sourceEventId` it recorded before).
+    ///
+    /// Activity results and fired timers are addressed this way, to the actor of the execution
+    /// that issued them, never by instance id. An execution's actor closes its mailbox when the
+    /// execution ends (`InstanceExecutor.close`), and a continue-as-new or a reused id gets a new
+    /// actor; so a late result finds the old actor closed and is recorded nowhere — it cannot
+    /// reach a newer execution (`ExecutionAddressingTests`).
     @discardableResult
     func deliver(_ kind: HistoryEvent.Kind, to instance: OrchestrationInstance) throws -> JournalPosition? {
         let event = HistoryEvent(kind, at: now())
@@ -255,7 +265,8 @@ final class Engine: InstanceHost {
                 pool.submit(item)
             }
         case .subOrchestration(let name, let childId, let input):
-            startChild(name, childId, input, parent: ParentInstance(instanceId: instance.instanceId, sequence: sequence), from: instance)
+            let parent = ParentInstance(instanceId: instance.instanceId, sequence: sequence, executionId: instance.executionId)
+            startChild(name, childId, input, parent: parent, from: instance)
         case .timer(let fireAt):
             timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt) { [self] in
                 report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
@@ -283,10 +294,14 @@ final class Engine: InstanceHost {
                 ($0.records[childId]?.status, $0.records[instance.instanceId]?.status.createdAt)
             }
             // Created by this execution before a restart: it reports back when it ends, or has
-            // ended already. A child left by an earlier execution of a reused id is not adopted.
-            // (One whose orchestration this build does not register is waited for too: it
-            // reports back once a build runs it or a client terminates it.)
-            if let existing, existing.parent == parent, existing.createdAt >= parentStart ?? .distantPast {
+            // ended already. A child left by an earlier execution (of a reused id, or before a
+            // continue-as-new) names another execution id, so it is not adopted. (One whose
+            // orchestration this build does not register is waited for too: it reports back once
+            // a build runs it or a client terminates it.) Only a link written before executions
+            // had ids (both ids empty) falls back to comparing start times, as builds then did.
+            if let existing, existing.parent == parent,
+                !parent.executionId.isEmpty || existing.createdAt >= parentStart ?? .distantPast
+            {
                 if existing.runtimeStatus.isFinished { reportToParent(existing) }
                 return
             }
@@ -294,7 +309,9 @@ final class Engine: InstanceHost {
             try entry.validateInput(input)
             try launch(
                 childId, entry,
-                HistoryEvent(.executionStarted(name: name, input: input, parent: parent, scheduledStart: nil), at: now()),
+                HistoryEvent(
+                    .executionStarted(name: name, input: input, parent: parent, scheduledStart: nil, executionId: ExecutionID.next()),
+                    at: now()),
                 reuse: .replaceFinished)
         } catch {
             report(.subOrchestrationFailed(sequence: parent.sequence, failure: FailureDetails(error)), to: instance)
@@ -354,7 +371,11 @@ final class Engine: InstanceHost {
             try instance.orchestration.validateInput(input)
             try launch(
                 id, instance.orchestration,
-                HistoryEvent(.executionStarted(name: instance.orchestration.name, input: input, parent: parent, scheduledStart: nil), at: now),
+                HistoryEvent(
+                    .executionStarted(
+                        name: instance.orchestration.name, input: input, parent: parent, scheduledStart: nil,
+                        executionId: ExecutionID.next()),
+                    at: now),
                 carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
         } catch {
             let failure = FailureDetails(error)
@@ -363,9 +384,13 @@ final class Engine: InstanceHost {
         }
     }
 
+    /// Tells the parent execution that created `child` that it ended. Dropped — recorded nowhere —
+    /// if that execution is over: the parent finished, continued as new, or its id was reused,
+    /// and the execution running now never called this child.
     func reportToParent(_ child: InstanceStatus) {
         guard let parent = child.parent,
-            let live = table.withLock({ $0.records[parent.instanceId]?.live })
+            let live = table.withLock({ $0.records[parent.instanceId]?.live }),
+            live.executionId == parent.executionId
         else { return }
         switch child.runtimeStatus {
         case .completed:

@@ -46,6 +46,35 @@ enum RandomInstanceID {
     }
 }
 
+/// Ids for executions (see ``InstanceStatus/executionId``): 15 hexadecimal digits.
+///
+/// An execution id only has to differ from the other executions of the same instance id. Each is
+/// a counter, offset by a random seed drawn once per process, through a bijective mix (SplitMix64's
+/// finalizer), cut to 60 bits: as unlikely to repeat, within a process or across restarts, as 60
+/// random bits. No lock per id — an atomic increment — and 15 bytes of
+/// text fit a small `String`, so making one allocates nothing.
+enum ExecutionID {
+    private static let seed: UInt64 = {
+        var generator = SystemRandomNumberGenerator()
+        return generator.next()
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        var bits = seed &+ counter.wrappingAdd(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
+        bits = (bits ^ (bits >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        bits = (bits ^ (bits >> 27)) &* 0x94D0_49BB_1331_11EB
+        bits ^= bits >> 31
+        return String(unsafeUninitializedCapacity: 15) { text in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<15 {
+                text[index] = digits.utf8Start[Int((bits >> UInt64(4 * index)) & 0xF)]
+            }
+            return 15
+        }
+    }
+}
+
 /// Random bytes drawn from the system 256 at a time (the most `getentropy` gives per call).
 private struct EntropyPool: ~Copyable {
     private var words = [UInt64](repeating: 0, count: 32)

@@ -50,7 +50,10 @@ struct CarriedEventObserver: Orchestration {
         let history = try await runtime.client.history(of: id)
         // One generation: ExecutionStarted, TaskScheduled, TaskCompleted, ExecutionCompleted.
         #expect(history.kindNames == ["ExecutionStarted", "TaskScheduled", "TaskCompleted", "ExecutionCompleted"])
-        #expect(try history[0].kind == .executionStarted(name: "EternalCounter", input: Payload(encoding: 999), parent: nil, scheduledStart: nil))
+        let executionId = try await runtime.client.status(of: id).executionId
+        #expect(!executionId.isEmpty)
+        #expect(try history[0].kind == .executionStarted(
+            name: "EternalCounter", input: Payload(encoding: 999), parent: nil, scheduledStart: nil, executionId: executionId))
         #expect(store.allHistories().values.map(\.count).max() == 4)
     }
 

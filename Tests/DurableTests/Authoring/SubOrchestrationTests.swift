@@ -70,7 +70,8 @@ struct ReorderViaCheckout: Orchestration {
         let child = try await runtime.client.status(of: "parent:1")
         #expect(child.name == "Payment")
         #expect(child.runtimeStatus == .completed)
-        #expect(child.parent == ParentInstance(instanceId: "parent", sequence: 1))
+        let parentExecution = try await runtime.client.status(of: "parent").executionId
+        #expect(child.parent == ParentInstance(instanceId: "parent", sequence: 1, executionId: parentExecution))
         #expect(try await runtime.client.history(of: "parent").kindNames.contains("SubOrchestrationCompleted"))
     }
 

@@ -10,7 +10,10 @@ import Testing
         let payload = try Payload(encoding: ["a": 1])
         let failure = FailureDetails(errorType: "App.Error", message: "nope ✗")
         let kinds: [HistoryEvent.Kind] = [
-            .executionStarted(name: "Flow", input: payload, parent: ParentInstance(instanceId: "p", sequence: 3), scheduledStart: start),
+            .executionStarted(
+                name: "Flow", input: payload, parent: ParentInstance(instanceId: "p", sequence: 3, executionId: "0123456789abcde"),
+                scheduledStart: start, executionId: "edcba9876543210"),
+            .executionStarted(name: "Flow", input: payload, parent: nil, scheduledStart: nil),  // empty ids
             .taskScheduled(sequence: 0, name: "A", input: payload, attempt: 2),
             .taskCompleted(sequence: 0, result: payload),
             .taskFailed(sequence: 1, failure: failure),
@@ -20,6 +23,7 @@ import Testing
             .timerCreated(sequence: 5, fireAt: start.addingTimeInterval(60)),
             .timerFired(sequence: 5, fireAt: start.addingTimeInterval(60)),
             .eventRaised(name: "go", input: payload),
+            .eventRaised(name: "sent", input: payload, sourceEventId: "sender/1f/6"),
             .eventSent(sequence: 6, instanceId: "other", name: "ping", input: payload),
             .executionSuspended(reason: "why"),
             .executionResumed(reason: nil),
@@ -29,6 +33,33 @@ import Testing
             .executionFailed(failure),
         ]
         return kinds.enumerated().map { HistoryEvent($1, at: start.addingTimeInterval(Double($0) * 0.001)) }
+    }
+
+    /// An `ExecutionStarted` written before executions had ids (kind 1, no id fields) still
+    /// decodes, with empty ids; a build now writes kind 18.
+    @Test func anExecutionStartedWrittenBeforeExecutionIdsStillDecodes() throws {
+        let payload = try Payload(encoding: ["a": 1])
+        var writer = BinaryWriter()
+        writer.date(start)
+        writer.byte(1)
+        writer.string("Flow")
+        writer.data(payload.data)
+        writer.optional(ParentInstance(instanceId: "p", sequence: 3)) { $0.string($1.instanceId); $0.int($1.sequence) }
+        writer.optional(start) { $0.date($1) }
+        let legacy = try writer.bytes.withUnsafeBytes { bytes in
+            var reader = BinaryReader(bytes)
+            defer { #expect(reader.isAtEnd) }
+            return try reader.event()
+        }
+        #expect(legacy == HistoryEvent(
+            .executionStarted(
+                name: "Flow", input: payload, parent: ParentInstance(instanceId: "p", sequence: 3, executionId: ""),
+                scheduledStart: start, executionId: ""),
+            at: start))
+
+        var current = BinaryWriter()
+        current.event(HistoryEvent(.executionStarted(name: "Flow", input: payload, parent: nil, scheduledStart: nil, executionId: "e"), at: start))
+        #expect(current.bytes[8] == 18)  // after the 8-byte timestamp
     }
 
     @Test func everyEventKindSurvivesAReopen() async throws {

@@ -130,10 +130,13 @@ extension BinaryWriter {
     mutating func event(_ event: HistoryEvent) {
         date(event.timestamp)
         switch event.kind {
-        case .executionStarted(let name, let input, let parent, let scheduledStart):
-            byte(1); string(name); payload(input)
-            optional(parent) { $0.string($1.instanceId); $0.int($1.sequence) }
+        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId):
+            // Kind 18: kind 1 with the execution ids. Kind 1 (written before executions had ids)
+            // is still read; see `BinaryReader.event`.
+            byte(18); string(name); payload(input)
+            optional(parent) { $0.string($1.instanceId); $0.int($1.sequence); $0.string($1.executionId) }
             optional(scheduledStart) { $0.date($1) }
+            string(executionId)
         case .taskScheduled(let sequence, let name, let input, let attempt):
             byte(2); int(sequence); string(name); payload(input); int(attempt)
         case .taskCompleted(let sequence, let result):
@@ -156,7 +159,7 @@ extension BinaryWriter {
             // A kind of its own rather than a trailing field: `replace` records hold several events
             // back to back, so an event's end is not the record's. Histories written before it
             // hold only kind 10, which still decodes.
-            byte(18); string(name); payload(input); string(source)
+            byte(19); string(name); payload(input); string(source)
         case .eventSent(let sequence, let instanceId, let name, let input):
             byte(11); int(sequence); string(instanceId); string(name); payload(input)
         case .executionSuspended(let reason):
@@ -187,11 +190,18 @@ extension BinaryReader {
         let timestamp = try date()
         let kind: HistoryEvent.Kind
         switch try byte() {
-        case 1:
+        case 1:  // written before executions had ids: both ids are empty
             kind = .executionStarted(
                 name: try string(), input: try payload(),
                 parent: try optional { ParentInstance(instanceId: try $0.string(), sequence: try $0.int()) },
-                scheduledStart: try optional { try $0.date() })
+                scheduledStart: try optional { try $0.date() }, executionId: "")
+        case 18:
+            kind = .executionStarted(
+                name: try string(), input: try payload(),
+                parent: try optional {
+                    ParentInstance(instanceId: try $0.string(), sequence: try $0.int(), executionId: try $0.string())
+                },
+                scheduledStart: try optional { try $0.date() }, executionId: try string())
         case 2: kind = .taskScheduled(sequence: try int(), name: try string(), input: try payload(), attempt: try int())
         case 3: kind = .taskCompleted(sequence: try int(), result: try payload())
         case 4: kind = .taskFailed(sequence: try int(), failure: try failureDetails())
@@ -203,7 +213,7 @@ extension BinaryReader {
         case 8: kind = .timerCreated(sequence: try int(), fireAt: try date())
         case 9: kind = .timerFired(sequence: try int(), fireAt: try date())
         case 10: kind = .eventRaised(name: try string(), input: try payload())
-        case 18: kind = .eventRaised(name: try string(), input: try payload(), sourceEventId: try string())
+        case 19: kind = .eventRaised(name: try string(), input: try payload(), sourceEventId: try string())
         case 11:
             kind = .eventSent(sequence: try int(), instanceId: try string(), name: try string(), input: try payload())
         case 12: kind = .executionSuspended(reason: try optional { try $0.string() })

@@ -42,6 +42,13 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     case payloadTooLarge(instanceId: String, step: String, size: Int, limit: Int)
     /// A ``DurableRuntime/Configuration`` value is out of range; the message says which and why.
     case invalidConfiguration(String)
+    /// The store could not record the instance's next step (`reason` is the store's error, such
+    /// as a full disk), so the instance stopped where it was, as at a shutdown: nothing about the
+    /// failure is recorded, and its status keeps its ``RuntimeStatus`` with
+    /// ``InstanceStatus/storageFailure`` set. Waits for it end with this error. Free space (or fix
+    /// the store) and restart the runtime on the same storage: the instance resumes from its
+    /// history.
+    case storageFailed(instanceId: String, reason: String)
 
     public var description: String {
         switch self {
@@ -83,6 +90,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
                 + " \(DurableRuntime.Configuration.payloadSizeCeiling) bytes)."
         case .invalidConfiguration(let message):
             "Invalid DurableRuntime.Configuration: \(message)"
+        case .storageFailed(let id, let reason):
+            "Instance '\(id)' stopped: the store could not record its next step (\(reason)). Nothing of the failure"
+                + " is recorded; once the store can write again (free disk space), restart the runtime on the same"
+                + " storage and the instance resumes where it stopped."
         }
     }
 }

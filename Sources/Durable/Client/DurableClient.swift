@@ -162,6 +162,8 @@ public struct DurableClient: Sendable {
     /// Waits until the instance has started running (a scheduled start has come) and returns its status.
     ///
     /// - Parameter timeout: Measured on the wall clock: it bounds how long the caller waits.
+    /// - Throws: ``DurableError/storageFailed(instanceId:reason:)`` if the store could not record the
+    ///   instance and it stopped before starting (see ``InstanceStatus/storageFailure``).
     public func waitForStart(of instanceId: String, timeout: Duration? = nil) async throws -> InstanceStatus {
         try await waiting(for: instanceId, until: .started, timeout: timeout)
     }
@@ -171,7 +173,9 @@ public struct DurableClient: Sendable {
     /// says how. (``result(of:as:timeout:)`` throws for an instance that did not complete.)
     ///
     /// - Parameter timeout: Measured on the wall clock: it bounds how long the caller waits.
-    /// - Throws: ``DurableError/timedOut(instanceId:after:)`` if `timeout` passes first.
+    /// - Throws: ``DurableError/timedOut(instanceId:after:)`` if `timeout` passes first;
+    ///   ``DurableError/storageFailed(instanceId:reason:)`` if the store could not record the
+    ///   instance's next step or its end, so it stopped unfinished (a restart resumes it).
     public func waitForCompletion(of instanceId: String, timeout: Duration? = nil) async throws -> InstanceStatus {
         try await waiting(for: instanceId, until: .finished, timeout: timeout)
     }
@@ -180,7 +184,8 @@ public struct DurableClient: Sendable {
     ///
     /// - Throws: ``OrchestrationFailure`` if it failed, ``DurableError/terminated(instanceId:reason:)``
     ///   with the client's reason if it was terminated, ``DurableError/timedOut(instanceId:after:)``
-    ///   if `timeout` passes first.
+    ///   if `timeout` passes first, ``DurableError/storageFailed(instanceId:reason:)`` if the store
+    ///   could not record it and it stopped unfinished.
     public func result<O: Orchestration>(of instanceId: String, as orchestration: O.Type, timeout: Duration? = nil)
         async throws -> O.Output
     {

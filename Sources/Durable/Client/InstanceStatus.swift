@@ -37,6 +37,13 @@ public struct InstanceStatus: Sendable, Hashable {
     /// restart of a reused id and continue-as-new. Empty for an execution recorded before
     /// executions had ids.
     public var executionId: String = ""
+    /// Set when the store failed to record this instance's next step (a full disk, a failed
+    /// sync): the store's error, as text. The instance then stopped where it was, as at a
+    /// shutdown — its ``runtimeStatus`` is the last one recorded (`running`, say), not `failed`,
+    /// because no failure is in its history — and waits for it throw
+    /// ``DurableError/storageFailed(instanceId:reason:)``. Restarting the runtime on the same
+    /// storage, once it can write again, resumes it; `nil` otherwise.
+    public var storageFailure: String? = nil
 
     /// Why the instance ended without an output: its failure, or, for one that ended otherwise
     /// (terminated), its status as a failure, with the termination's reason if it had one (cut

@@ -114,4 +114,7 @@ enum InstanceMessage: Sendable {
     case cancel(CancelTarget)
     /// The runtime is shutting down: stop without recording anything, so a restart resumes the instance.
     case stop
+    /// The store could not record the instance's events (the reason, as text): stop as on
+    /// shutdown, recording nothing, and let the host publish the failure to waiters.
+    case storageFailure(String)
 }

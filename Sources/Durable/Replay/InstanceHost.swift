@@ -8,8 +8,10 @@ protocol InstanceHost: AnyObject, Sendable {
     /// How large a value the code may put into history; an instance reads it once, when it is made.
     var payloadLimit: PayloadLimit { get }
     /// Appends an event the code produced (a command, a custom status, the end) to the history.
+    /// Throws the store's error: the instance then stops without an end (see
+    /// ``instanceStopped(_:storageFailure:)``).
     @discardableResult
-    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition?
+    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) throws -> JournalPosition?
     /// The code issued `command`, whether history already holds it or not.
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance)
     /// Carries out a command that has no result in history yet; `position` is where it was recorded.
@@ -20,6 +22,9 @@ protocol InstanceHost: AnyObject, Sendable {
     func report(_ event: HistoryEvent.Kind, to instance: OrchestrationInstance)
     /// The instance ended; called once. `position` is where its end was recorded, if it was.
     func instanceFinished(_ instance: OrchestrationInstance, outcome: InstanceOutcome, after position: JournalPosition?)
+    /// The instance stopped without an end because the store could not record it (`reason`);
+    /// called instead of ``instanceFinished(_:outcome:after:)``, once.
+    func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String)
 }
 
 /// How an instance ended.

@@ -62,6 +62,9 @@ actor OrchestrationInstance {
     private var isSuspended = false
     private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool)?
     private var isFinished = false
+    /// The store's error, once it could not record one of this instance's events: nothing more is
+    /// recorded for it, and it stops (see `recordFailed`). Read and set on the executor.
+    private var storageFailure: String?
     /// The timestamp of the event being processed: the orchestration's clock.
     private(set) var currentTime: Date
 
@@ -279,7 +282,7 @@ actor OrchestrationInstance {
             // instance fails now, before its code can record anything else.
             return fail(FailureDetails(error))
         }
-        host.record(HistoryEvent(.customStatusSet(status), at: host.now()), for: self)
+        record(HistoryEvent(.customStatusSet(status), at: host.now()))
     }
 
     func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool) {
@@ -350,14 +353,15 @@ actor OrchestrationInstance {
             replaysHistory = false
             // Recorded before it is delivered (once the record is durable); recovery delivers a
             // recorded send again and the receiver drops a repeat, so it arrives exactly once.
-            let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
-            host.dispatch(command, sequence: sequence, from: self, after: position)
+            let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
+            if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }
             continuation.resume(returning: .empty)
         } else {
             replaysHistory = false
-            let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
+            let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
             pending.insert(.init(command: command, continuation: continuation), for: sequence)
-            host.dispatch(command, sequence: sequence, from: self, after: position)
+            // Not recorded: not carried out either; the instance is stopping, and a restart issues it again.
+            if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }
         }
     }
 
@@ -391,7 +395,37 @@ actor OrchestrationInstance {
             _ = executor.close()
             executor.instance = nil
             resumeStranded(throwing: DurableError.runtimeShutDown)
+        case .storageFailure(let reason):
+            isFinished = true
+            if storageFailure == nil { storageFailure = reason }
+            stopForStorageFailure()
         }
+    }
+
+    /// Has the host record `event`; `nil` if it could not. After a failed append nothing more
+    /// is recorded (a store that came back would get a history with a hole), and the instance
+    /// stops once the step that recorded is over (posted, so the step does not see its state
+    /// change under it), without an end: a restart resumes it.
+    @discardableResult
+    private func record(_ event: HistoryEvent) -> JournalPosition? {
+        guard storageFailure == nil else { return nil }
+        do {
+            return try host.record(event, for: self)
+        } catch {
+            let reason = String(describing: error)
+            storageFailure = reason
+            executor.post(.storageFailure(reason))
+            return nil
+        }
+    }
+
+    /// Stops like a shutdown, recording nothing, and tells the host why.
+    private func stopForStorageFailure() {
+        let reason = storageFailure ?? "unknown storage failure"
+        _ = executor.close()
+        executor.instance = nil
+        resumeStranded(throwing: DurableError.storageFailed(instanceId: instanceId, reason: reason))
+        host.instanceStopped(self, storageFailure: reason)
     }
 
     /// Feeds the next event the instance itself holds — a held event after a resume, else the
@@ -552,9 +586,11 @@ actor OrchestrationInstance {
     private func end(_ outcome: InstanceOutcome, recording: Bool) {
         isFinished = true
         var position: JournalPosition?
-        if recording, let event = outcome.endEvent, !log.isFinished {
-            position = host.record(HistoryEvent(event, at: host.now()), for: self)
+        if recording, storageFailure == nil, let event = outcome.endEvent, !log.isFinished {
+            position = record(HistoryEvent(event, at: host.now()))
         }
+        // The end (or a step before it) could not be recorded: not ended, only stopped.
+        if storageFailure != nil { return stopForStorageFailure() }
         var outcome = outcome
         let leftovers = executor.close()
         if case .continuedAsNew(let input, let carried) = outcome, continueAsNewRequest?.keepUnprocessedEvents == true {

@@ -93,4 +93,6 @@ final class ReplayHost: InstanceHost {
             }
         }
     }
+
+    func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String) {}  // records nothing
 }

@@ -32,7 +32,7 @@ struct EffectGate: Sendable {
 
     /// Holds `effect` until the drain's records are durable. `evenIfNotDurable` effects run after
     /// a failed sync too (an end, which checks durability itself); the others are dropped, and
-    /// the instance fails with the journal's error. Only when ``holds(_:)`` says so.
+    /// the instance stops with the journal's error (`InstanceStatus.storageFailure`), recording nothing. Only when ``holds(_:)`` says so.
     func hold(for instance: OrchestrationInstance, evenIfNotDurable: Bool = false, _ effect: @escaping @Sendable () -> Void) {
         held(by: instance).effects.append(HeldEffect(run: effect, runsEvenIfNotDurable: evenIfNotDurable))
     }
@@ -50,7 +50,7 @@ struct EffectGate: Sendable {
     func delivered(_ position: JournalPosition?, to instance: OrchestrationInstance) {
         guard isActive, let position, !store.isDurable(position) else { return }
         store.whenDurable(position) { result in
-            if case .failure(let error) = result { instance.executor.post(.fail(FailureDetails(error))) }
+            if case .failure(let error) = result { instance.executor.post(.storageFailure(String(describing: error))) }
         }
     }
 
@@ -103,7 +103,7 @@ final class HeldEffects: @unchecked Sendable {
         case .success:
             for effect in effects { effect.run() }
         case .failure(let error):
-            instance.executor.post(.fail(FailureDetails(error)))
+            instance.executor.post(.storageFailure(String(describing: error)))
             for effect in effects where effect.runsEvenIfNotDurable { effect.run() }
         }
     }

@@ -81,9 +81,15 @@ extension Engine {
     private func deliverDurably(
         _ kind: HistoryEvent.Kind, to id: String, operation: String, allowed: (RuntimeStatus) -> Bool
     ) async throws {
-        guard let (status, live) = table.withLock({ table in table.records[id].map { ($0.status.runtimeStatus, $0.live) } })
+        guard
+            let (status, live, storageFailure) = table.withLock({ table in
+                table.records[id].map { ($0.status.runtimeStatus, $0.live, $0.status.storageFailure) }
+            })
         else { throw DurableError.unknownInstance(id) }
         if status == .notRegistered { return try await deliverToUnregistered(kind, to: id, operation: operation) }
+        if live == nil, let storageFailure {  // stopped by a failing store: nothing here can record for it
+            throw DurableError.storageFailed(instanceId: id, reason: storageFailure)
+        }
         guard allowed(status), let live else {
             throw DurableError.invalidStatus(instanceId: id, status: status, operation: operation)
         }

@@ -59,7 +59,7 @@ extension Engine {
         do {
             gate.delivered(try deliver(.eventRaised(name: name, input: input, sourceEventId: id), to: target), to: target)
         } catch {
-            target.executor.post(.fail(FailureDetails(error)))
+            target.executor.post(.storageFailure(String(describing: error)))
         }
     }
 }

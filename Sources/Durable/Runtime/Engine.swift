@@ -58,7 +58,11 @@ final class Engine: InstanceHost {
         let started = HistoryEvent(
             .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next()),
             at: now())
-        return (id, try launch(id, entry, started, reuse: reuse))
+        do {
+            return (id, try launch(id, entry, started, reuse: reuse))
+        } catch let failure as StoreFailure {
+            throw failure.error  // the client sees the store's own error
+        }
     }
 
     /// Starts one instance per request, all or none; returns their ids once every start is durable.
@@ -121,6 +125,7 @@ final class Engine: InstanceHost {
     }
 
     /// Registers, records and starts a fresh instance whose history begins with `history[0]`.
+    /// Throws the table's refusals as they are, and the store's errors as a ``StoreFailure``.
     @discardableResult
     func launch(
         _ id: String, _ entry: OrchestrationEntry, _ started: HistoryEvent, carrying carried: [HistoryEvent] = [],
@@ -137,7 +142,7 @@ final class Engine: InstanceHost {
             position = try record(launch, replacing: replacing)
         } catch {
             _ = table.withLock { $0.records.removeValue(forKey: id) }
-            throw error
+            throw StoreFailure(error: error)
         }
         run(launch.instance, status: launch.status)
         return position
@@ -212,20 +217,14 @@ final class Engine: InstanceHost {
         do {
             gate.delivered(try deliver(event, to: instance), to: instance)
         } catch {
-            instance.executor.post(.fail(FailureDetails(error)))
+            instance.executor.post(.storageFailure(String(describing: error)))  // only the store throws there
         }
     }
 
     // MARK: InstanceHost
 
-    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition? {
-        let position: JournalPosition?
-        do {
-            position = try store.append(event, to: instance.instanceId)
-        } catch {
-            instance.executor.post(.fail(FailureDetails(error)))
-            position = nil
-        }
+    func record(_ event: HistoryEvent, for instance: OrchestrationInstance) throws -> JournalPosition? {
+        let position = try store.append(event, to: instance.instanceId)  // a failure stops the instance
         if gate.holds(instance) {
             gate.wait(for: position, recordedBy: instance)
             if event.kind.showsWhenRecorded {
@@ -313,6 +312,9 @@ final class Engine: InstanceHost {
                     .executionStarted(name: name, input: input, parent: parent, scheduledStart: nil, executionId: ExecutionID.next()),
                     at: now()),
                 reuse: .replaceFinished)
+        } catch let failure as StoreFailure {
+            // The child's start could not be recorded: the parent stops (a restart starts the child).
+            instance.executor.post(.storageFailure(String(describing: failure.error)))
         } catch {
             report(.subOrchestrationFailed(sequence: parent.sequence, failure: FailureDetails(error)), to: instance)
         }
@@ -343,7 +345,8 @@ final class Engine: InstanceHost {
         store.whenDurable(position) { [self] result in
             switch result {
             case .success: settle(instance, outcome)
-            case .failure: table.withLock { $0.retire(instance) }  // not durable: a restart runs the end again
+            case .failure(let error):  // not durable: a restart runs the end again
+                instanceStopped(instance, storageFailure: String(describing: error))
             }
         }
     }
@@ -377,11 +380,36 @@ final class Engine: InstanceHost {
                         executionId: ExecutionID.next()),
                     at: now),
                 carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
+        } catch let failure as StoreFailure {
+            instanceStopped(instance, storageFailure: String(describing: failure.error))
         } catch {
             let failure = FailureDetails(error)
-            let position = try? store.append(HistoryEvent(.executionFailed(failure), at: now), to: id)
+            let position: JournalPosition
+            do {
+                position = try store.append(HistoryEvent(.executionFailed(failure), at: now), to: id)
+            } catch {
+                return instanceStopped(instance, storageFailure: String(describing: error))
+            }
             instanceFinished(instance, outcome: .failed(failure), after: position)
         }
+    }
+
+    /// The store could not record the instance's next step or its end: it stopped where it was,
+    /// as at a shutdown. Its status keeps what was recorded, with ``InstanceStatus/storageFailure``
+    /// saying why, and every waiter gets ``DurableError/storageFailed(instanceId:reason:)`` — nothing
+    /// here can make it finish. A restart on the same storage resumes it.
+    func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String) {
+        if instance.hasScheduledStart { timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1)) }
+        let id = instance.instanceId
+        let waiters = table.withLock { table -> [StatusWaiter] in
+            guard let record = table.records[id], record.live === instance else { return [] }
+            record.live = nil
+            record.status.storageFailure = reason
+            defer { record.waiters = [] }
+            return record.waiters
+        }
+        let error = DurableError.storageFailed(instanceId: id, reason: reason)
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
     }
 
     /// Tells the parent execution that created `child` that it ended. Dropped — recorded nowhere —
@@ -420,4 +448,10 @@ final class Engine: InstanceHost {
         store.close()
         for waiter in waiters { waiter.continuation.resume(throwing: DurableError.runtimeShutDown) }
     }
+}
+
+/// A store error met while launching an execution, told apart from the table's refusals: a child
+/// or continue-as-new that cannot be recorded stops its instance instead of failing it.
+struct StoreFailure: Error {
+    let error: any Error
 }

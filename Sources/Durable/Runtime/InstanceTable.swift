@@ -56,6 +56,9 @@ struct InstanceTable {
         if record.status.runtimeStatus == .notRegistered {  // nothing here can make it start or finish
             return .failure(DurableError.orchestrationNotRegistered(instanceId: id, name: record.status.name))
         }
+        if let reason = record.status.storageFailure, record.live == nil {  // stopped: nothing here goes on with it
+            return .failure(DurableError.storageFailed(instanceId: id, reason: reason))
+        }
         if isShutDown { return .failure(DurableError.runtimeShutDown) }
         nextWaiterID += 1
         record.waiters.append(StatusWaiter(id: nextWaiterID, condition: condition, continuation: continuation))

@@ -132,16 +132,23 @@ final class Engine: InstanceHost {
         reuse: InstanceIDReuse = .never, continuing: Bool = false
     ) throws -> JournalPosition {
         let launch = try Launch(id: id, entry: entry, started: started, carrying: carried, host: self)
-        let replacing = try table.withLock { table -> Bool in
+        let (replacing, previous) = try table.withLock { table -> (Bool, InstanceRecord?) in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             if !continuing { try table.check(id, reuse: reuse) }
-            return table.claim(launch, continuing: continuing)
+            let previous = table.records[id]
+            return (table.claim(launch, continuing: continuing), previous)
         }
         let position: JournalPosition
         do {
             position = try record(launch, replacing: replacing)
         } catch {
-            _ = table.withLock { $0.records.removeValue(forKey: id) }
+            // Not recorded: the table goes back to what the store holds — the execution it would
+            // have replaced (continue-as-new, reuse) with the waiters that came meanwhile, or nothing.
+            table.withLock { table in
+                guard let claimed = table.records.removeValue(forKey: id), let previous else { return }
+                if continuing { previous.waiters = claimed.waiters }
+                table.records[id] = previous
+            }
             throw StoreFailure(error: error)
         }
         run(launch.instance, status: launch.status)

@@ -3,11 +3,12 @@ import Foundation
 import Synchronization
 import Testing
 
-/// An in-memory store that runs out of disk on cue: from the first append of an event named
-/// `kind` on, every append throws an ENOSPC-like `JournalError.io` (`.appends`), or that event is
-/// taken but never becomes durable — its sync fails — and every later append throws (`.syncs`), as
-/// a `FileJournal` whose write or `fsync` failed does. `heal()` makes it whole again (space came
-/// back), for a restart over the same histories.
+/// A store that runs out of disk on cue: from the first append of an event `breaks` picks on,
+/// every append throws an ENOSPC-like `JournalError.io` (`.appends`), or that event is taken but
+/// never becomes durable — its sync fails — and every later append throws (`.syncs`), as a
+/// `FileJournal` whose write or `fsync` failed does. Everything else is the wrapped store's (an
+/// ``InMemoryHistoryStore`` or a ``FileJournal``). `heal()` makes it whole again (space came back),
+/// for a restart over the same histories.
 final class DiskFullStore: HistoryStore {
     enum Failing: Sendable { case appends, syncs }
 
@@ -18,32 +19,41 @@ final class DiskFullStore: HistoryStore {
         var undurableFrom: JournalPosition?
     }
 
-    private let inner = InMemoryHistoryStore()
+    private let inner: any HistoryStore
     private let state = Mutex(State())
-    private let kind: String
+    private let breaks: @Sendable (HistoryEvent) -> Bool
     private let failing: Failing
     let dispatchWaitsForDurability: Bool
 
     static let diskFull = JournalError.io(operation: "write", path: "x", errno: ENOSPC)
 
-    init(failingFrom kind: String, _ failing: Failing, strict: Bool = false) {
-        self.kind = kind
+    init(
+        wrapping inner: any HistoryStore = InMemoryHistoryStore(), _ failing: Failing, strict: Bool = false,
+        breaksAt breaks: @escaping @Sendable (HistoryEvent) -> Bool
+    ) {
+        self.inner = inner
+        self.breaks = breaks
         self.failing = failing
-        self.dispatchWaitsForDurability = strict
+        self.dispatchWaitsForDurability = strict || inner.dispatchWaitsForDurability
+    }
+
+    /// Breaks at the first append of an event of this kind (`HistoryEvent.Kind.name`).
+    convenience init(failingFrom kind: String, _ failing: Failing, strict: Bool = false) {
+        self.init(failing, strict: strict) { $0.kind.name == kind }
     }
 
     func heal() { state.withLock { $0 = State(healed: true) } }
 
-    private func checked(_ events: [HistoryEvent], _ body: () -> JournalPosition) throws -> JournalPosition {
+    private func checked(_ events: [HistoryEvent], _ body: () throws -> JournalPosition) throws -> JournalPosition {
         try state.withLock { state in
             if state.broken { throw Self.diskFull }
-            guard !state.healed, events.contains(where: { $0.kind.name == kind }) else { return body() }
+            guard !state.healed, events.contains(where: breaks) else { return try body() }
             state.broken = true
             switch failing {
             case .appends:
                 throw Self.diskFull
             case .syncs:
-                let position = body()
+                let position = try body()
                 state.undurableFrom = position
                 return position
             }
@@ -51,31 +61,36 @@ final class DiskFullStore: HistoryStore {
     }
 
     func append(_ event: HistoryEvent, to instanceId: String) throws -> JournalPosition {
-        try checked([event]) { inner.append(event, to: instanceId) }
+        try checked([event]) { try inner.append(event, to: instanceId) }
     }
 
     func replaceHistory(of instanceId: String, with events: [HistoryEvent]) throws -> JournalPosition {
-        try checked(events) { inner.replaceHistory(of: instanceId, with: events) }
+        try checked(events) { try inner.replaceHistory(of: instanceId, with: events) }
     }
 
     func removeHistory(of instanceId: String) throws -> JournalPosition {
-        try checked([]) { inner.removeHistory(of: instanceId) }
+        try checked([]) { try inner.removeHistory(of: instanceId) }
     }
 
-    func isDurable(_ position: JournalPosition) -> Bool {
-        state.withLock { state in state.undurableFrom.map { position < $0 } ?? true }
+    private func undurable(_ position: JournalPosition) -> Bool {
+        state.withLock { state in state.undurableFrom.map { position >= $0 } ?? false }
     }
+
+    func isDurable(_ position: JournalPosition) -> Bool { !undurable(position) && inner.isDurable(position) }
 
     func waitUntilDurable(_ position: JournalPosition) async throws {
-        if !isDurable(position) { throw Self.diskFull }
+        if undurable(position) { throw Self.diskFull }
+        try await inner.waitUntilDurable(position)
     }
 
     func whenDurable(_ position: JournalPosition, _ body: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        body(isDurable(position) ? .success(()) : .failure(Self.diskFull))
+        if undurable(position) { return body(.failure(Self.diskFull)) }
+        inner.whenDurable(position, body)
     }
 
-    func history(of instanceId: String) -> [HistoryEvent]? { inner.history(of: instanceId) }
-    func allHistories() -> [String: [HistoryEvent]] { inner.allHistories() }
+    func close() { inner.close() }
+    func history(of instanceId: String) throws -> [HistoryEvent]? { try inner.history(of: instanceId) }
+    func allHistories() throws -> [String: [HistoryEvent]] { try inner.allHistories() }
 }
 
 struct DiskFullIncrement: Activity {
@@ -89,11 +104,20 @@ struct DiskFullChain: Orchestration {
     }
 }
 
+/// Continues as new once (from a negative input to its absolute value), then runs the chain.
+struct DiskFullContinuing: Orchestration {
+    func run(_ value: Int, context: OrchestrationContext) async throws -> Int {
+        if value < 0 { try context.continueAsNew(with: -value) }
+        return try await context.callSubOrchestration(DiskFullChain.self, value, instanceId: "\(context.instanceId)-child")
+    }
+}
+
 @Suite("A store that cannot write (disk full)")
 struct StorageFailureTests {
     private func runtime(on store: DiskFullStore) async throws -> DurableRuntime {
         try await DurableRuntime(storage: .store(store)) {
             DiskFullChain.self
+            DiskFullContinuing.self
             DiskFullIncrement()
         }
     }
@@ -189,5 +213,70 @@ struct StorageFailureTests {
         }
         runtime.shutdown()
         try await expectRestartCompletes([id], inputs: [5], store: store)
+    }
+
+    @Test("a child's start that cannot be recorded stops the parent, not fails it")
+    func unrecordedChildStartStopsParent() async throws {
+        let store = DiskFullStore(.appends) { event in
+            if case .executionStarted(_, _, .some, _, _) = event.kind { return true }
+            return false
+        }
+        let runtime = try await runtime(on: store)
+        let id = try await runtime.client.start(DiskFullContinuing.self, input: 7)
+        _ = try await expectStorageFailed(id, on: runtime)
+        let status = try await runtime.client.status(of: id)
+        #expect(status.runtimeStatus == .running)
+        #expect(status.failure == nil)
+        #expect(try await runtime.client.history(of: id).count(of: "SubOrchestrationFailed") == 0)
+        runtime.shutdown()
+        store.heal()
+        let restarted = try await self.runtime(on: store)
+        defer { restarted.shutdown() }
+        #expect(try await restarted.client.result(of: id, as: DiskFullContinuing.self, timeout: .seconds(10)) == 9)
+    }
+
+    @Test("a continue-as-new that cannot be recorded stops the instance, not fails it")
+    func unrecordedContinueAsNewStops() async throws {
+        let store = DiskFullStore(.appends) { event in
+            if case .executionStarted(_, let input, _, _, _) = event.kind { return input == (try? Payload(encoding: 4)) }
+            return false
+        }
+        let runtime = try await runtime(on: store)
+        let id = try await runtime.client.start(DiskFullContinuing.self, input: -4)
+        _ = try await expectStorageFailed(id, on: runtime)
+        let status = try await runtime.client.status(of: id)
+        #expect(status.runtimeStatus == .running)
+        #expect(status.failure == nil)
+        #expect(try await runtime.client.history(of: id).count(of: "ExecutionFailed") == 0)
+        runtime.shutdown()
+        store.heal()
+        let restarted = try await self.runtime(on: store)
+        defer { restarted.shutdown() }
+        #expect(try await restarted.client.result(of: id, as: DiskFullContinuing.self, timeout: .seconds(10)) == 6)
+    }
+
+    @Test("over a file journal: stopped instances resume and complete after a restart on the same directory")
+    func fileJournalRestartResumes() async throws {
+        let directory = TemporaryDirectory()
+        let store = DiskFullStore(wrapping: try FileJournal(directory: directory.path), .appends) {
+            $0.kind.name == "TaskCompleted"
+        }
+        let runtime = try await runtime(on: store)
+        let inputs = [100, 200, 300, 400]
+        let ids = try await runtime.client.start(DiskFullChain.self, inputs: inputs)
+        for id in ids {
+            _ = try await expectStorageFailed(id, on: runtime)
+            #expect(try await runtime.client.status(of: id).runtimeStatus == .running)
+        }
+        runtime.shutdown()
+        let restarted = try await DurableRuntime(storage: .directory(directory.path)) {
+            DiskFullChain.self
+            DiskFullIncrement()
+        }
+        defer { restarted.shutdown() }
+        for (id, input) in zip(ids, inputs) {
+            #expect(try await restarted.client.result(of: id, as: DiskFullChain.self, timeout: .seconds(10)) == input + 2)
+            #expect(try await restarted.client.history(of: id).count(of: "ExecutionFailed") == 0)
+        }
     }
 }

@@ -32,7 +32,8 @@ struct EffectGate: Sendable {
 
     /// Holds `effect` until the drain's records are durable. `evenIfNotDurable` effects run after
     /// a failed sync too (an end, which checks durability itself); the others are dropped, and
-    /// the instance stops with the journal's error (`InstanceStatus.storageFailure`), recording nothing. Only when ``holds(_:)`` says so.
+    /// the instance stops with the journal's error (`InstanceStatus.storageFailure`), recording
+    /// nothing. Only when ``holds(_:)`` says so.
     func hold(for instance: OrchestrationInstance, evenIfNotDurable: Bool = false, _ effect: @escaping @Sendable () -> Void) {
         held(by: instance).effects.append(HeldEffect(run: effect, runsEvenIfNotDurable: evenIfNotDurable))
     }

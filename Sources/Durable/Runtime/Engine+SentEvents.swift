@@ -19,7 +19,7 @@ extension Engine {
         to targetId: String, name: String, input: Payload, sequence: Int, from instance: OrchestrationInstance,
         after position: JournalPosition?
     ) {
-        guard let position else { return }  // not recorded: the instance fails with the store's error
+        guard let position else { return }  // not recorded: the instance stops (`InstanceStatus.storageFailure`)
         let sentAt = now()
         guard let execution = table.withLock({ $0.records[instance.instanceId].map { ($0.status.executionId, $0.status.createdAt) } })
         else { return }

@@ -215,6 +215,23 @@ struct StorageFailureTests {
         try await expectRestartCompletes([id], inputs: [5], store: store)
     }
 
+    @Test("a step whose sync fails stops instances (strict: before its effects go out)", arguments: [false, true])
+    func failedStepSyncStopsInstances(strict: Bool) async throws {
+        let store = DiskFullStore(failingFrom: "TaskCompleted", .syncs, strict: strict)
+        let runtime = try await runtime(on: store)
+        let inputs = [3, 4]
+        let ids = try await runtime.client.start(DiskFullChain.self, inputs: inputs)
+        for id in ids {
+            _ = try await expectStorageFailed(id, on: runtime)
+            let status = try await runtime.client.status(of: id)
+            #expect(status.runtimeStatus == .running)
+            #expect(status.failure == nil)
+            #expect(status.storageFailure != nil)
+        }
+        runtime.shutdown()
+        try await expectRestartCompletes(ids, inputs: inputs, store: store)
+    }
+
     @Test("a child's start that cannot be recorded stops the parent, not fails it")
     func unrecordedChildStartStopsParent() async throws {
         let store = DiskFullStore(.appends) { event in

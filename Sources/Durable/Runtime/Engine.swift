@@ -408,15 +408,20 @@ final class Engine: InstanceHost {
     func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String) {
         if instance.hasScheduledStart { timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1)) }
         let id = instance.instanceId
-        let waiters = table.withLock { table -> [StatusWaiter] in
-            guard let record = table.records[id], record.live === instance else { return [] }
+        let (waiters, parent) = table.withLock { table -> ([StatusWaiter], OrchestrationInstance?) in
+            guard let record = table.records[id], record.live === instance else { return ([], nil) }
             record.live = nil
             record.status.storageFailure = reason
             defer { record.waiters = [] }
-            return record.waiters
+            // The execution that called it waits for an end that cannot come in this process: it stops too.
+            let parent = record.status.parent.flatMap { link in
+                table.records[link.instanceId]?.live.flatMap { $0.executionId == link.executionId ? $0 : nil }
+            }
+            return (record.waiters, parent)
         }
         let error = DurableError.storageFailed(instanceId: id, reason: reason)
         for waiter in waiters { waiter.continuation.resume(throwing: error) }
+        parent?.executor.post(.storageFailure(reason))
     }
 
     /// Tells the parent execution that created `child` that it ended. Dropped — recorded nowhere —

@@ -252,6 +252,25 @@ struct StorageFailureTests {
         #expect(try await restarted.client.result(of: id, as: DiskFullContinuing.self, timeout: .seconds(10)) == 9)
     }
 
+    @Test("a child that stops stops the parent waiting for it, and a restart completes both")
+    func stoppedChildStopsParent() async throws {
+        let store = DiskFullStore(failingFrom: "TaskCompleted", .appends)
+        let runtime = try await runtime(on: store)
+        let id = try await runtime.client.start(DiskFullContinuing.self, input: 7)
+        _ = try await expectStorageFailed(id, on: runtime)
+        _ = try await expectStorageFailed("\(id)-child", on: runtime)
+        for instance in [id, "\(id)-child"] {
+            let status = try await runtime.client.status(of: instance)
+            #expect(status.runtimeStatus == .running)
+            #expect(status.storageFailure != nil)
+        }
+        runtime.shutdown()
+        store.heal()
+        let restarted = try await self.runtime(on: store)
+        defer { restarted.shutdown() }
+        #expect(try await restarted.client.result(of: id, as: DiskFullContinuing.self, timeout: .seconds(10)) == 9)
+    }
+
     @Test("a continue-as-new that cannot be recorded stops the instance, not fails it")
     func unrecordedContinueAsNewStops() async throws {
         let store = DiskFullStore(.appends) { event in

@@ -63,7 +63,7 @@ actor OrchestrationInstance {
     private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool)?
     private var isFinished = false
     /// The store's error, once it could not record one of this instance's events: nothing more is
-    /// recorded for it, and it stops (see `recordFailed`). Read and set on the executor.
+    /// recorded for it, and it stops (see `record(_:)`). Read and set on the executor.
     private var storageFailure: String?
     /// The timestamp of the event being processed: the orchestration's clock.
     private(set) var currentTime: Date

@@ -110,7 +110,7 @@ final class Engine: InstanceHost {
                 last = try record(launches[index], replacing: replacing[index])
             } catch {
                 table.withLock { table in
-                    for launch in launches[index...] { table.records.removeValue(forKey: launch.id) }
+                    for launch in launches[index...] { table.remove(launch.id) }
                 }
                 for launch in launches[..<index] { run(launch.instance, status: launch.status) }
                 throw error
@@ -136,7 +136,7 @@ final class Engine: InstanceHost {
         do {
             position = try record(launch, replacing: replacing)
         } catch {
-            _ = table.withLock { $0.records.removeValue(forKey: id) }
+            table.withLock { $0.remove(id) }
             throw error
         }
         run(launch.instance, status: launch.status)

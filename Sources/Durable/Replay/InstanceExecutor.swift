@@ -35,6 +35,9 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         var messages = MessageQueue()
         var isDraining = false
         var isClosed = false
+        /// The reason of the termination recorded for this execution, once one is: nothing is
+        /// recorded for the execution after it (see ``recordUnlessTerminated(_:)``).
+        var termination: String??
         /// The instance has not created its task yet; the next drain does that first.
         var isStarting = false
         /// The instance still has history events to replay; they go before any message.
@@ -130,8 +133,11 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// returning `nil` (it recorded nothing) queues nothing.
     func post(recording record: () throws -> InstanceMessage?) rethrows -> Bool {
         let (accepted, start) = try state.withLock { state -> (Bool, Bool) in
-            guard !state.isClosed else { return (false, false) }
+            guard !state.isClosed, state.termination == nil else { return (false, false) }
             guard let message = try record() else { return (true, false) }
+            if case .event(let event) = message, case .executionTerminated(let reason) = event.kind {
+                state.termination = .some(reason)
+            }
             state.messages.append(message)
             return (true, state.startDrainIfIdle(scheduling))
         }
@@ -141,6 +147,18 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
             if DrainingThread.isDraining { scheduleDrain() } else { runDrain() }
         }
         return accepted
+    }
+
+    /// Runs `append` (the instance's own record of a command, custom status or end) unless a
+    /// termination was recorded for the execution: then it records nothing and returns `nil`.
+    /// Under the mailbox's lock, so every record is either before the termination or not made.
+    func recordUnlessTerminated<T>(_ append: () throws -> T) rethrows -> T? {
+        try state.withLock { state in state.termination == nil ? try append() : nil }
+    }
+
+    /// The reason of the termination recorded for this execution; `nil` if none was.
+    var termination: String?? {
+        state.withLock { $0.termination }
     }
 
     /// Runs `action` on this thread once the current drain ends, or at once if this thread is not

@@ -351,11 +351,13 @@ actor OrchestrationInstance {
             // Recorded before it is delivered (once the record is durable); recovery delivers a
             // recorded send again and the receiver drops a repeat, so it arrives exactly once.
             let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
+            if position == nil, isTerminated { return continuation.resume(throwing: CancellationError()) }
             host.dispatch(command, sequence: sequence, from: self, after: position)
             continuation.resume(returning: .empty)
         } else {
             replaysHistory = false
             let position = host.record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()), for: self)
+            if position == nil, isTerminated { return continuation.resume(throwing: CancellationError()) }
             pending.insert(.init(command: command, continuation: continuation), for: sequence)
             host.dispatch(command, sequence: sequence, from: self, after: position)
         }
@@ -551,12 +553,18 @@ actor OrchestrationInstance {
 
     private func end(_ outcome: InstanceOutcome, recording: Bool) {
         isFinished = true
+        var outcome = outcome
+        // Closed before the end is recorded: a termination is then either recorded before the
+        // end (and is the end) or refused, never recorded after it.
+        let leftovers = executor.close()
         var position: JournalPosition?
-        if recording, let event = outcome.endEvent, !log.isFinished {
+        if case .some(let reason) = executor.termination {
+            // A client terminated the execution while its code ran on: the code's own end
+            // (a return, a failure, a continue-as-new) is not recorded, and the end is the termination.
+            outcome = .terminated(reason: reason)
+        } else if recording, let event = outcome.endEvent, !log.isFinished {
             position = host.record(HistoryEvent(event, at: host.now()), for: self)
         }
-        var outcome = outcome
-        let leftovers = executor.close()
         if case .continuedAsNew(let input, let carried) = outcome, continueAsNewRequest?.keepUnprocessedEvents == true {
             let unread = leftovers.compactMap { message -> HistoryEvent? in
                 if case .event(let event) = message, event.kind.eventName != nil { return event }
@@ -568,6 +576,10 @@ actor OrchestrationInstance {
         resumeStranded(throwing: DurableError.instanceStopped(instanceId))
         host.instanceFinished(self, outcome: outcome, after: position)
     }
+
+    /// Whether a client terminated this execution: the host then records nothing more for it,
+    /// and every command the code still issues throws `CancellationError`.
+    private var isTerminated: Bool { executor.termination != nil }
 
     /// Unblocks code still waiting, so its task can unwind and release the instance.
     private func resumeStranded(throwing error: DurableError) {

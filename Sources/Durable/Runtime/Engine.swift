@@ -221,7 +221,11 @@ final class Engine: InstanceHost {
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition? {
         let position: JournalPosition?
         do {
-            position = try store.append(event, to: instance.instanceId)
+            // A client terminated the execution: nothing more is recorded, and the instance learns
+            // of it (`OrchestrationInstance.isTerminated`) before it dispatches anything.
+            guard let recorded = try instance.executor.recordUnlessTerminated({ try store.append(event, to: instance.instanceId) })
+            else { return nil }
+            position = recorded
         } catch {
             instance.executor.post(.fail(FailureDetails(error)))
             position = nil

@@ -27,6 +27,51 @@ struct RaceEternalCounter: Orchestration {
     }
 }
 
+/// Flags a test flips to steer orchestration code that spins synchronously, keyed by instance id.
+final class RaceSpins: Sendable {
+    private let state = Mutex<[String: Set<String>]>([:])
+
+    func set(_ flag: String, for id: String) { _ = state.withLock { $0[id, default: []].insert(flag) } }
+    func isSet(_ flag: String, for id: String) -> Bool { state.withLock { $0[id]?.contains(flag) ?? false } }
+
+    /// Polls (bounded: 10 s) until `flag` is set.
+    func wait(for flag: String, of id: String) async throws {
+        for _ in 0..<10_000 where !isSet(flag, for: id) { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(isSet(flag, for: id), "\(id): \(flag) never set")
+    }
+}
+
+let raceSpins = RaceSpins()
+let raceCalls = CallLog()
+
+/// Notes its input ("<instance id>/<step>") in ``raceCalls``.
+struct RaceTouch: Activity {
+    func run(_ name: String, context: ActivityContext) async throws -> Bool {
+        raceCalls.record(name)
+        return true
+    }
+}
+
+/// Spins (on its executor, in one step) until the test sets
+/// "release", then calls it again. With `catches`, it returns when that call throws.
+struct RaceSpinner: Orchestration {
+    func run(_ catches: Bool, context: OrchestrationContext) async throws -> String {
+        let id = context.instanceId
+        defer { raceSpins.set("exited", for: id) }
+        // Spins in its first step, which a Dispatch worker drains (a result's drain may run on a
+        // thread of the cooperative pool, which spinning there could starve).
+        raceSpins.set("entered", for: id)
+        while !raceSpins.isSet("release", for: id) { usleep(100) }
+        do {
+            _ = try await context.call(RaceTouch.self, "\(id)/after")
+        } catch {
+            if catches { return "caught \(type(of: error))" }
+            throw error
+        }
+        return "done"
+    }
+}
+
 /// Races between a client and an instance's own lifecycle (issue 14).
 @Suite struct LifecycleRaceTests {
     /// Item 6: an event raised while the instance continues as new goes to the new execution (or
@@ -51,5 +96,31 @@ struct RaceEternalCounter: Orchestration {
         #expect(status.runtimeStatus == .completed, "\(String(describing: status.failure))")
         let seen = try #require(try status.output(as: [Int].self))
         #expect(seen.sorted() == Array(0..<total))
+    }
+
+    /// Item 5: a termination recorded while a step runs ends the execution there: nothing is
+    /// recorded or dispatched after it, the code's next command throws, and its return is not an end.
+    @Test(arguments: [false, true])
+    func terminateWhileAStepRunsStopsEverythingAfterIt(catches: Bool) async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            RaceSpinner.self
+            RaceTouch()
+        }
+        defer { runtime.shutdown() }
+        let id = "spinner-\(catches)"
+        try await runtime.client.start(RaceSpinner.self, input: catches, instanceId: id)
+        try await raceSpins.wait(for: "entered", of: id)
+        try await runtime.client.terminate(id, reason: "stop")
+        raceSpins.set("release", for: id)
+        try await raceSpins.wait(for: "exited", of: id)
+        try await Task.sleep(for: .milliseconds(50))  // time for anything wrongly dispatched to run
+
+        let history = try await runtime.client.history(of: id)
+        #expect(history.last?.kind.name == "ExecutionTerminated", "\(history.map(\.kind.name))")
+        #expect(history.count(of: "ExecutionTerminated") == 1)
+        #expect(history.count(of: "TaskScheduled") == 0)
+        #expect(history.count(of: "ExecutionCompleted") == 0)
+        #expect(raceCalls.count("\(id)/after") == 0)
+        #expect(try await runtime.client.status(of: id).runtimeStatus == .terminated)
     }
 }

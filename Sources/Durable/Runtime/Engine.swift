@@ -90,6 +90,7 @@ final class Engine: InstanceHost {
                     at: now),
                 host: self)
         }
+        for launch in launches { prepare(launch) }
         let replacing = try table.withLock { table -> [Bool] in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             var named = Set<String>()  // ids the caller chose; generated ones cannot repeat
@@ -127,6 +128,7 @@ final class Engine: InstanceHost {
         reuse: InstanceIDReuse = .never, continuing: Bool = false
     ) throws -> JournalPosition {
         let launch = try Launch(id: id, entry: entry, started: started, carrying: carried, host: self)
+        prepare(launch)
         let replacing = try table.withLock { table -> Bool in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             if !continuing { try table.check(id, reuse: reuse) }
@@ -143,11 +145,25 @@ final class Engine: InstanceHost {
         return position
     }
 
-    /// Appends a claimed launch's first events to its history (replacing an earlier one's).
+    /// Appends a claimed launch's first events to its history (replacing an earlier one's),
+    /// unless an event delivered to it since the claim did so first: an event raised to a
+    /// starting instance is recorded after its ExecutionStarted, never before or instead.
     private func record(_ launch: Launch, replacing: Bool) throws -> JournalPosition {
-        replacing || !launch.carried.isEmpty
-            ? try store.replaceHistory(of: launch.id, with: [launch.started] + launch.carried)
-            : try store.append(launch.started, to: launch.id)
+        guard let position = try launch.instance.executor.recordStart() else {
+            throw DurableError.invalidInput(orchestration: launch.id, reason: "no ExecutionStarted event")
+        }
+        return position
+    }
+
+    /// Makes the launch's first records ready for whoever records for it first (see `record`).
+    /// Before the claim: from then on a delivery can find the instance.
+    private func prepare(_ launch: Launch) {
+        let (id, started, carried, replacing) = (launch.id, launch.started, launch.carried, launch.replacing)
+        launch.instance.executor.setUnrecordedStart { [store] in
+            replacing.value || !carried.isEmpty
+                ? try store.replaceHistory(of: id, with: [started] + carried)
+                : try store.append(started, to: id)
+        }
     }
 
     /// Starts the instance's code now, or arms its scheduled start.

@@ -72,6 +72,17 @@ struct RaceSpinner: Orchestration {
     }
 }
 
+/// Reads the clock, takes two "e" events, reads it again: what it returns shows when its code ran
+/// and in which order it took the events.
+struct RaceEarlyEvents: Orchestration {
+    func run(_ input: Int, context: OrchestrationContext) async throws -> String {
+        let started = context.now.timeIntervalSince1970
+        let first = try await context.waitForEvent("e", as: Int.self)
+        let second = try await context.waitForEvent("e", as: Int.self)
+        return "\(started) \(first) \(second) \(context.now.timeIntervalSince1970)"
+    }
+}
+
 /// Races between a client and an instance's own lifecycle (issue 14).
 @Suite struct LifecycleRaceTests {
     /// Item 6: an event raised while the instance continues as new goes to the new execution (or
@@ -122,5 +133,47 @@ struct RaceSpinner: Orchestration {
         #expect(history.count(of: "ExecutionCompleted") == 0)
         #expect(raceCalls.count("\(id)/after") == 0)
         #expect(try await runtime.client.status(of: id).runtimeStatus == .terminated)
+    }
+
+    /// Item 4: events raised while an instance starts are recorded after its ExecutionStarted and
+    /// handled after its code's first drain, live as on replay.
+    @Test func eventsRaisedToAStartingInstanceGoAfterItsStart() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) { RaceEarlyEvents.self }
+        defer { runtime.shutdown() }
+        let ids = (0..<500).map { "early-\($0)" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids {
+                group.addTask { try await runtime.client.start(RaceEarlyEvents.self, input: 0, instanceId: id) }
+                group.addTask {
+                    for value in 1...2 {
+                        // Raised as soon as the instance is known (bounded: 10 s).
+                        for attempt in 0..<10_000 {
+                            do {
+                                try await runtime.client.raiseEvent(id, name: "e", payload: value)
+                                break
+                            } catch DurableError.unknownInstance where attempt < 9_999 {
+                                await Task.yield()
+                            }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for id in ids {
+            let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+            #expect(status.runtimeStatus == .completed, "\(id): \(String(describing: status.failure))")
+            let history = try await runtime.client.history(of: id)
+            #expect(history.first?.kind.name == "ExecutionStarted", "\(id): \(history.map(\.kind.name))")
+            #expect(history.count(of: "EventRaised") == 2, "\(id): \(history.map(\.kind.name))")
+            let live = try #require(try status.output(as: String.self))
+            #expect(live.split(separator: " ")[1...2] == ["1", "2"], "\(id): \(live)")
+            let replayed = try await runtime.replay(history, instanceId: id)
+            guard case .completed(let output) = replayed.outcome else {
+                Issue.record("\(id): replay \(replayed.outcome)")
+                continue
+            }
+            #expect(try output.decode(String.self) == live, "\(id)")
+        }
     }
 }

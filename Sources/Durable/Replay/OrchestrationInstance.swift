@@ -586,7 +586,7 @@ actor OrchestrationInstance {
     private func end(_ outcome: InstanceOutcome, recording: Bool) {
         isFinished = true
         var position: JournalPosition?
-        if recording, storageFailure == nil, let event = outcome.endEvent, !log.isFinished {
+        if recording, let event = outcome.endEvent, !log.isFinished {  // `record` records nothing after a store failure
             position = record(HistoryEvent(event, at: host.now()))
         }
         // The end (or a step before it) could not be recorded: not ended, only stopped.

@@ -31,6 +31,9 @@ struct JournalScanner {
         var setAside: [String] = []
         var damage: [RecoveryReport.Repair.Damage] = []
         var losses: [String: RecoveryReport.Repair.Loss] = [:]
+        /// Salvage only: instances whose chain broke, across every file: their later records are
+        /// dropped until a new generation starts them afresh.
+        var broken = Set<String>()
         /// Salvage only: instances a damaged record's id names, and the event it would have been.
         var suspectedLosses: [String: (index: Int, generation: UInt32)] = [:]
     }
@@ -152,7 +155,8 @@ struct JournalScanner {
     }
 
     private func header(of file: String) -> FileHeader? {
-        guard let bytes = try? readFile(file), case .success(let header) = bytes.withUnsafeBytes({ FileHeader.decode($0) })
+        guard let bytes = try? readFileIfPresent(file, prefix: FileHeader.size),
+            case .success(let header) = bytes.withUnsafeBytes({ FileHeader.decode($0) })
         else { return nil }
         return header
     }
@@ -291,7 +295,6 @@ struct JournalScanner {
         // newest segment, only what a sync marker vouches for.
         var synced = isNewest ? FileHeader.size : bytes.count
         var partStart: Int?
-        var broken = Set<String>()
         func damaged(at offset: Int, length: Int, _ reason: String) throws {
             guard salvage else {
                 // Past the sync markers read so far, damage is refused for its shape (bytes a tear
@@ -324,7 +327,7 @@ struct JournalScanner {
                     }
                     synced = max(synced, through)
                 } else {
-                    try apply(record, frame, path: path, broken: &broken, into: &result)
+                    try apply(record, frame, path: path, into: &result)
                     if case .replacePart(_, _, let isLast) = record { partStart = isLast ? nil : (partStart ?? offset) }
                     result.report.recordsLoaded += 1
                 }
@@ -342,12 +345,16 @@ struct JournalScanner {
                     break scanning
                 }
                 let next = frame?.end ?? RecordFrame.resynchronize(bytes, after: offset) ?? bytes.count
-                try damaged(at: offset, length: next - offset, reason + probableOwner(bytes, frame, result.histories))
+                var owner: String?
+                var guess = ""
+                if let frame, let id = self.owner(bytes, frame, result.histories) {
+                    owner = id
+                    guess = " (probably event #\(frame.index) of instance '\(id)')"
+                }
+                try damaged(at: offset, length: next - offset, reason + guess)
                 // Only a guess: the damage may be in the id itself and name an intact instance.
                 // The instance is not broken on it; see `confirmSuspectedLosses`.
-                if salvage, let frame, let owner = owner(bytes, frame, result.histories) {
-                    result.suspectedLosses[owner] = (Int(frame.index), frame.generation)
-                }
+                if let frame, let owner { result.suspectedLosses[owner] = (Int(frame.index), frame.generation) }
                 offset = next
             }
         }
@@ -364,7 +371,7 @@ struct JournalScanner {
         if isNewest { result.newestSyncedThrough = min(synced, result.newestValidSize) }
     }
 
-    private func apply(_ record: JournalRecord, _ frame: RecordFrame.Frame, path: String, broken: inout Set<String>, into result: inout Result) throws {
+    private func apply(_ record: JournalRecord, _ frame: RecordFrame.Frame, path: String, into result: inout Result) throws {
         guard salvage else {
             do {
                 try result.histories.apply(record, index: frame.index, generation: frame.generation)
@@ -373,7 +380,7 @@ struct JournalScanner {
             }
             return
         }
-        guard let gap = result.histories.salvage(record, index: frame.index, generation: frame.generation, broken: &broken) else { return }
+        guard let gap = result.histories.salvage(record, index: frame.index, generation: frame.generation, broken: &result.broken) else { return }
         result.recordLoss(of: gap.instanceId, from: gap.expected?.index ?? 0)
         if case .append(_, let event) = record { result.losses[gap.instanceId]?.droppedEvents.append(event) }
         if case .replacePart(_, let events, _) = record { result.losses[gap.instanceId]?.droppedEvents.append(contentsOf: events) }
@@ -398,11 +405,6 @@ struct JournalScanner {
             entry.events.count == Int(frame.index), entry.generation == frame.generation
         else { return nil }
         return id
-    }
-
-    private func probableOwner(_ bytes: UnsafeRawBufferPointer, _ frame: RecordFrame.Frame?, _ histories: JournalHistories) -> String {
-        guard let frame, let owner = owner(bytes, frame, histories) else { return "" }
-        return " (probably event #\(frame.index) of instance '\(owner)')"
     }
 }
 

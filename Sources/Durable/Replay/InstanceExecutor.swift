@@ -35,10 +35,21 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         var messages = MessageQueue()
         var isDraining = false
         var isClosed = false
+        /// The reason of the termination recorded for this execution, once one is: nothing is
+        /// recorded for the execution after it (see ``recordUnlessTerminated(_:)``).
+        var termination: String??
         /// The instance has not created its task yet; the next drain does that first.
         var isStarting = false
         /// The instance still has history events to replay; they go before any message.
         var isReplaying = false
+        /// Set by ``start(replaying:)``: until then the code has not started, and raised events
+        /// and lifecycle changes wait (in `heldUntilStart`), so the code's first drain goes first.
+        var isStarted = false
+        var heldUntilStart: [InstanceMessage] = []
+        /// A launched execution's first records (its ExecutionStarted), not appended yet: whoever
+        /// records for the execution first appends them (see ``recordStart()``).
+        var unrecordedStart: (@Sendable () throws -> JournalPosition)?
+        var startPosition: JournalPosition?
         /// Run by the draining thread once the drain ends (see ``afterDrain(_:)``).
         var afterDrain: [@Sendable () -> Void] = []
     }
@@ -130,8 +141,13 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// returning `nil` (it recorded nothing) queues nothing.
     func post(recording record: () throws -> InstanceMessage?) rethrows -> Bool {
         let (accepted, start) = try state.withLock { state -> (Bool, Bool) in
-            guard !state.isClosed else { return (false, false) }
+            guard !state.isClosed, state.termination == nil else { return (false, false) }
+            // An event for an execution whose start is not recorded yet goes after the start.
+            if state.unrecordedStart != nil { try state.recordStart() }
             guard let message = try record() else { return (true, false) }
+            if case .event(let event) = message, case .executionTerminated(let reason) = event.kind {
+                state.termination = .some(reason)
+            }
             state.messages.append(message)
             return (true, state.startDrainIfIdle(scheduling))
         }
@@ -141,6 +157,32 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
             if DrainingThread.isDraining { scheduleDrain() } else { runDrain() }
         }
         return accepted
+    }
+
+    /// Sets the execution's first records, to be appended by ``recordStart()`` or by the first
+    /// event delivered, whichever comes first. Before the execution is visible to anyone else.
+    func setUnrecordedStart(_ record: @escaping @Sendable () throws -> JournalPosition) {
+        state.withLock { $0.unrecordedStart = record }
+    }
+
+    /// Appends the execution's first records unless an event delivered first did; returns where they are.
+    func recordStart() throws -> JournalPosition? {
+        try state.withLock { state in
+            try state.recordStart()
+            return state.startPosition
+        }
+    }
+
+    /// Runs `append` (the instance's own record of a command, custom status or end) unless a
+    /// termination was recorded for the execution: then it records nothing and returns `nil`.
+    /// Under the mailbox's lock, so every record is either before the termination or not made.
+    func recordUnlessTerminated<T>(_ append: () throws -> T) rethrows -> T? {
+        try state.withLock { state in state.termination == nil ? try append() : nil }
+    }
+
+    /// The reason of the termination recorded for this execution; `nil` if none was.
+    var termination: String?? {
+        state.withLock { $0.termination }
     }
 
     /// Runs `action` on this thread once the current drain ends, or at once if this thread is not
@@ -170,6 +212,15 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         let run = state.withLock { state -> Bool in
             state.isStarting = true
             state.isReplaying = replaying
+            state.isStarted = true
+            if !state.heldUntilStart.isEmpty {
+                // Older than everything queued now.
+                var messages = MessageQueue()
+                for message in state.heldUntilStart { messages.append(message) }
+                while let message = state.messages.popFirst() { messages.append(message) }
+                state.messages = messages
+                state.heldUntilStart = []
+            }
             return state.startDrainIfIdle(scheduling)
         }
         if run { scheduleDrain() }
@@ -179,7 +230,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     func close() -> [InstanceMessage] {
         state.withLock { state in
             state.isClosed = true
-            var left: [InstanceMessage] = []
+            var left = state.heldUntilStart
+            state.heldUntilStart = []
             while let message = state.messages.popFirst() { left.append(message) }
             return left
         }
@@ -220,7 +272,13 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                     return .jobs
                 }
                 if state.isReplaying { return .replay }
-                if let message = state.messages.popFirst() { return .message(message) }
+                while let message = state.messages.popFirst() {
+                    if !state.isStarted, message.waitsForStart {
+                        state.heldUntilStart.append(message)
+                        continue
+                    }
+                    return .message(message)
+                }
                 // A strict drain's held effects go before it is idle: the next drain, on any
                 // thread, cannot overtake them.
                 if heldEffects != nil { return .releaseHeld }
@@ -285,10 +343,26 @@ private struct QueuedJob {
 }
 
 extension InstanceExecutor.State {
+    /// Appends the execution's first records if nobody has yet.
+    fileprivate mutating func recordStart() throws {
+        guard let record = unrecordedStart else { return }
+        startPosition = try record()
+        unrecordedStart = nil
+    }
+
     /// Marks a drain as started when none is running; returns whether the caller must start one.
     fileprivate mutating func startDrainIfIdle(_ scheduling: InstanceExecutor.Scheduling) -> Bool {
         guard scheduling == .automatic, !isDraining else { return false }
         isDraining = true
+        return true
+    }
+}
+
+extension InstanceMessage {
+    /// Handled only once the code has started: everything but a termination, a failure or a stop.
+    fileprivate var waitsForStart: Bool {
+        guard case .event(let event) = self else { return false }
+        if case .executionTerminated = event.kind { return false }
         return true
     }
 }

@@ -354,11 +354,13 @@ actor OrchestrationInstance {
             // Recorded before it is delivered (once the record is durable); recovery delivers a
             // recorded send again and the receiver drops a repeat, so it arrives exactly once.
             let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
+            if position == nil, isTerminated { return continuation.resume(throwing: CancellationError()) }
             if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }
             continuation.resume(returning: .empty)
         } else {
             replaysHistory = false
             let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
+            if position == nil, isTerminated { return continuation.resume(throwing: CancellationError()) }
             pending.insert(.init(command: command, continuation: continuation), for: sequence)
             // Not recorded: not carried out either; the instance is stopping, and a restart issues it again.
             if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }
@@ -585,14 +587,21 @@ actor OrchestrationInstance {
 
     private func end(_ outcome: InstanceOutcome, recording: Bool) {
         isFinished = true
+        var outcome = outcome
+        // Closed before the end is recorded: a termination is then either recorded before the
+        // end (and is the end) or refused, never recorded after it.
+        let leftovers = executor.close()
         var position: JournalPosition?
-        if recording, let event = outcome.endEvent, !log.isFinished {  // `record` records nothing after a store failure
+        if case .some(let reason) = executor.termination {
+            // A client terminated the execution while its code ran on: the code's own end
+            // (a return, a failure, a continue-as-new) is not recorded, and the end is the termination.
+            outcome = .terminated(reason: reason)
+        } else if recording, let event = outcome.endEvent, !log.isFinished {  // `record` records nothing after a store failure
             position = record(HistoryEvent(event, at: host.now()))
         }
-        // The end (or a step before it) could not be recorded: not ended, only stopped.
-        if storageFailure != nil { return stopForStorageFailure() }
-        var outcome = outcome
-        let leftovers = executor.close()
+        // The end (or a step before it) could not be recorded: not ended, only stopped. (A
+        // recorded termination is the end whatever failed after it.)
+        if storageFailure != nil, executor.termination == nil { return stopForStorageFailure() }
         if case .continuedAsNew(let input, let carried) = outcome, continueAsNewRequest?.keepUnprocessedEvents == true {
             let unread = leftovers.compactMap { message -> HistoryEvent? in
                 if case .event(let event) = message, event.kind.eventName != nil { return event }
@@ -604,6 +613,10 @@ actor OrchestrationInstance {
         resumeStranded(throwing: DurableError.instanceStopped(instanceId))
         host.instanceFinished(self, outcome: outcome, after: position)
     }
+
+    /// Whether a client terminated this execution: the host then records nothing more for it,
+    /// and every command the code still issues throws `CancellationError`.
+    private var isTerminated: Bool { executor.termination != nil }
 
     /// Unblocks code still waiting, so its task can unwind and release the instance.
     private func resumeStranded(throwing error: DurableError) {

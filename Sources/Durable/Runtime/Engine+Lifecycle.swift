@@ -78,26 +78,34 @@ extension Engine {
         try payloadLimit.check(size: reason.utf8.count, instanceId: id, step: "reason of \(operation)")
     }
 
+    /// Records `kind` for the instance's live execution and waits until it is durable.
+    ///
+    /// An execution that ended closes its mailbox before the table hears of it. A delivery that
+    /// finds the mailbox closed waits for the table to catch up — a continue-as-new's execution
+    /// takes over, or the end is published — and tries again there: an event raised while an
+    /// instance continues as new goes to the new execution, never to an error.
     private func deliverDurably(
         _ kind: HistoryEvent.Kind, to id: String, operation: String, allowed: (RuntimeStatus) -> Bool
     ) async throws {
-        guard
-            let (status, live, storageFailure) = table.withLock({ table in
-                table.records[id].map { ($0.status.runtimeStatus, $0.live, $0.status.storageFailure) }
-            })
-        else { throw DurableError.unknownInstance(id) }
-        if status == .notRegistered { return try await deliverToUnregistered(kind, to: id, operation: operation) }
-        if live == nil, let storageFailure {  // stopped by a failing store: nothing here can record for it
-            throw DurableError.storageFailed(instanceId: id, reason: storageFailure)
+        while true {
+            guard
+                let (status, live, storageFailure) = table.withLock({ table in
+                    table.records[id].map { ($0.status.runtimeStatus, $0.live, $0.status.storageFailure) }
+                })
+            else { throw DurableError.unknownInstance(id) }
+            if status == .notRegistered { return try await deliverToUnregistered(kind, to: id, operation: operation) }
+            if live == nil, let storageFailure {  // stopped by a failing store: nothing here can record for it
+                throw DurableError.storageFailed(instanceId: id, reason: storageFailure)
+            }
+            guard allowed(status), let live else {
+                throw DurableError.invalidStatus(instanceId: id, status: status, operation: operation)
+            }
+            if let position = try deliver(kind, to: live) {
+                return try await store.waitUntilDurable(position)
+            }
+            await withCheckedContinuation { waiter in table.withLock { $0.waitForHandoff(from: live, waiter) } }
+            if table.withLock({ $0.isShutDown }) { throw DurableError.runtimeShutDown }
         }
-        guard allowed(status), let live else {
-            throw DurableError.invalidStatus(instanceId: id, status: status, operation: operation)
-        }
-        guard let position = try deliver(kind, to: live) else {
-            let now = table.withLock { $0.records[id]?.status.runtimeStatus } ?? status
-            throw DurableError.invalidStatus(instanceId: id, status: now, operation: operation)
-        }
-        try await store.waitUntilDurable(position)
     }
 
     /// Deletes a finished (or `notRegistered`) instance's history and forgets it; returns once the
@@ -114,7 +122,7 @@ extension Engine {
             guard record.mayBePurged else {
                 throw DurableError.invalidStatus(instanceId: id, status: record.status.runtimeStatus, operation: "purge")
             }
-            table.records.removeValue(forKey: id)
+            table.remove(id)
         }
         return try store.removeHistory(of: id)
     }

@@ -94,6 +94,7 @@ final class Engine: InstanceHost {
                     at: now),
                 host: self)
         }
+        for launch in launches { prepare(launch) }
         let replacing = try table.withLock { table -> [Bool] in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             var named = Set<String>()  // ids the caller chose; generated ones cannot repeat
@@ -114,7 +115,7 @@ final class Engine: InstanceHost {
                 last = try record(launches[index], replacing: replacing[index])
             } catch {
                 table.withLock { table in
-                    for launch in launches[index...] { table.records.removeValue(forKey: launch.id) }
+                    for launch in launches[index...] { table.remove(launch.id) }
                 }
                 for launch in launches[..<index] { run(launch.instance, status: launch.status) }
                 throw error
@@ -132,6 +133,7 @@ final class Engine: InstanceHost {
         reuse: InstanceIDReuse = .never, continuing: Bool = false
     ) throws -> JournalPosition {
         let launch = try Launch(id: id, entry: entry, started: started, carrying: carried, host: self)
+        prepare(launch)
         let (replacing, previous) = try table.withLock { table -> (Bool, InstanceRecord?) in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             if !continuing { try table.check(id, reuse: reuse) }
@@ -145,8 +147,10 @@ final class Engine: InstanceHost {
             // Not recorded: the table goes back to what the store holds — the execution it would
             // have replaced (continue-as-new, reuse) with the waiters that came meanwhile, or nothing.
             table.withLock { table in
-                guard let claimed = table.records.removeValue(forKey: id), let previous else { return }
-                if continuing { previous.waiters = claimed.waiters }
+                guard let previous else { return table.remove(id) }
+                let claimed = table.records.removeValue(forKey: id)
+                claimed?.resumeHandoffWaiters()
+                if continuing, let claimed { previous.waiters = claimed.waiters }
                 table.records[id] = previous
             }
             throw StoreFailure(error: error)
@@ -155,11 +159,25 @@ final class Engine: InstanceHost {
         return position
     }
 
-    /// Appends a claimed launch's first events to its history (replacing an earlier one's).
+    /// Appends a claimed launch's first events to its history (replacing an earlier one's),
+    /// unless an event delivered to it since the claim did so first: an event raised to a
+    /// starting instance is recorded after its ExecutionStarted, never before or instead.
     private func record(_ launch: Launch, replacing: Bool) throws -> JournalPosition {
-        replacing || !launch.carried.isEmpty
-            ? try store.replaceHistory(of: launch.id, with: [launch.started] + launch.carried)
-            : try store.append(launch.started, to: launch.id)
+        guard let position = try launch.instance.executor.recordStart() else {
+            throw DurableError.invalidInput(orchestration: launch.id, reason: "no ExecutionStarted event")
+        }
+        return position
+    }
+
+    /// Makes the launch's first records ready for whoever records for it first (see `record`).
+    /// Before the claim: from then on a delivery can find the instance.
+    private func prepare(_ launch: Launch) {
+        let (id, started, carried, replacing) = (launch.id, launch.started, launch.carried, launch.replacing)
+        launch.instance.executor.setUnrecordedStart { [store] in
+            replacing.value || !carried.isEmpty
+                ? try store.replaceHistory(of: id, with: [started] + carried)
+                : try store.append(started, to: id)
+        }
     }
 
     /// Starts the instance's code now, or arms its scheduled start.
@@ -231,7 +249,11 @@ final class Engine: InstanceHost {
     // MARK: InstanceHost
 
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance) throws -> JournalPosition? {
-        let position = try store.append(event, to: instance.instanceId)  // a failure stops the instance
+        // A client terminated the execution: nothing more is recorded, and the instance learns of
+        // it (`OrchestrationInstance.isTerminated`) before it dispatches anything. A store failure
+        // throws, and stops the instance (see `OrchestrationInstance.record`).
+        guard let position = try instance.executor.recordUnlessTerminated({ try store.append(event, to: instance.instanceId) })
+        else { return nil }
         if gate.holds(instance) {
             gate.wait(for: position, recordedBy: instance)
             if event.kind.showsWhenRecorded {
@@ -412,6 +434,7 @@ final class Engine: InstanceHost {
             guard let record = table.records[id], record.live === instance else { return ([], nil) }
             record.live = nil
             record.status.storageFailure = reason
+            record.resumeHandoffWaiters()  // a delivery waiting for this execution to hand over: it never will
             defer { record.waiters = [] }
             // The execution that called it waits for an end that cannot come in this process: it stops too.
             let parent = record.status.parent.flatMap { link in

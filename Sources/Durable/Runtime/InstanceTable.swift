@@ -33,7 +33,9 @@ struct InstanceTable {
         let record = InstanceRecord(status: launch.status, live: launch.instance)
         record.noteReceivedEvents(in: launch.carried)
         guard let existing = records.updateValue(record, forKey: launch.id) else { return false }
+        launch.replacing.value = true
         if continuing { record.waiters = existing.waiters }
+        existing.resumeHandoffWaiters()
         return true
     }
 
@@ -41,7 +43,22 @@ struct InstanceTable {
     func retire(_ instance: OrchestrationInstance) {
         if let record = records[instance.instanceId], record.live === instance {
             record.live = nil
+            record.resumeHandoffWaiters()
         }
+    }
+
+    /// Removes the instance's record, waking whoever waited for its execution to hand over.
+    mutating func remove(_ id: String) {
+        records.removeValue(forKey: id)?.resumeHandoffWaiters()
+    }
+
+    /// Queues `waiter` until the table no longer names `instance` as its instance's live execution
+    /// (a new execution took over, or it retired); resumes it at once if that is so already.
+    func waitForHandoff(from instance: OrchestrationInstance, _ waiter: CheckedContinuation<Void, Never>) {
+        guard !isShutDown, let record = records[instance.instanceId], record.live === instance else {
+            return waiter.resume()
+        }
+        record.handoffWaiters.append(waiter)
     }
 
     /// Adds a waiter unless the status already satisfies it; returns its id, or the status to answer with now.
@@ -74,6 +91,7 @@ struct InstanceTable {
 
     func removeAllWaiters() -> [StatusWaiter] {
         var all: [StatusWaiter] = []
+        for record in records.values { record.resumeHandoffWaiters() }
         for record in records.values where !record.waiters.isEmpty {
             all += record.waiters
             record.waiters = []
@@ -98,6 +116,9 @@ final class InstanceRecord: @unchecked Sendable {
     /// The ids of the sent events this execution's history holds (`EventRaised.sourceEventId`):
     /// a send delivered again after a crash is dropped.
     var receivedEventIds: Set<String> = []
+    /// Deliveries that found `live`'s mailbox closed: it ended, and they wait to learn what comes
+    /// next (a continue-as-new's execution, or the end) before they try again.
+    var handoffWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(status: InstanceStatus, live: OrchestrationInstance? = nil) {
         self.status = status
@@ -109,6 +130,12 @@ final class InstanceRecord: @unchecked Sendable {
         for event in events {
             if case .eventRaised(_, _, let source?) = event.kind { receivedEventIds.insert(source) }
         }
+    }
+
+    func resumeHandoffWaiters() {
+        guard !handoffWaiters.isEmpty else { return }
+        for waiter in handoffWaiters { waiter.resume() }
+        handoffWaiters = []
     }
 
     /// Whether `purge` may delete it: once finished, or while nothing can run it.

@@ -9,6 +9,9 @@ struct Launch {
     let carried: [HistoryEvent]
     let status: InstanceStatus
     let instance: OrchestrationInstance
+    /// Whether the claim replaced an earlier record: set under the table's lock by the claim,
+    /// before anyone else can see the instance; read when its start is recorded.
+    let replacing = ReplacingFlag()
 
     init(id: String, entry: OrchestrationEntry, started: HistoryEvent, carrying carried: [HistoryEvent] = [],
         host: any InstanceHost
@@ -33,4 +36,11 @@ struct Launch {
                 instanceId: id, orchestration: entry, input: input, history: [started] + carried, replaying: false,
                 host: host)
     }
+}
+
+/// Whether a launch's claim replaced an earlier record (see ``Launch/replacing``).
+final class ReplacingFlag: @unchecked Sendable {
+    // @unchecked: written once under the table's lock before the instance is visible, read after
+    // it was found in the table (so after that lock was released).
+    var value = false
 }

@@ -34,27 +34,17 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         var jobs: [QueuedJob] = []
         var messages = MessageQueue()
         var isDraining = false
-        var isClosed = false
-        /// The reason of the termination recorded for this execution, once one is: nothing is
-        /// recorded for the execution after it (see ``recordUnlessTerminated(_:)``).
-        var termination: String??
+        /// Claimed, start recorded, running, ended; terminated or not (see ``ExecutionLifecycle``).
+        var lifecycle: ExecutionLifecycle
         /// The instance has not created its task yet; the next drain does that first.
         var isStarting = false
         /// The instance still has history events to replay; they go before any message.
         var isReplaying = false
-        /// Set by ``start(replaying:)``: until then the code has not started, and raised events
-        /// and lifecycle changes wait (in `heldUntilStart`), so the code's first drain goes first.
-        var isStarted = false
-        var heldUntilStart: [InstanceMessage] = []
-        /// A launched execution's first records (its ExecutionStarted), not appended yet: whoever
-        /// records for the execution first appends them (see ``recordStart()``).
-        var unrecordedStart: (@Sendable () throws -> JournalPosition)?
-        var startPosition: JournalPosition?
         /// Run by the draining thread once the drain ends (see ``afterDrain(_:)``).
         var afterDrain: [@Sendable () -> Void] = []
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// Where drains run. Kept: `DispatchQueue.global()` allocates a new wrapper on every call.
     private static let workers = DispatchQueue.global()
     /// The `TaskExecutor` entrance: the preference of the orchestration's task.
@@ -66,8 +56,11 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// it when it ends, which breaks the cycle.
     var instance: OrchestrationInstance?
 
-    init(scheduling: Scheduling) {
+    /// `pendingStart`: a new execution's first records, not appended yet (see ``recordStart(_:)``);
+    /// `nil` for one whose history is stored.
+    init(scheduling: Scheduling, pendingStart: ExecutionLifecycle.PendingStart? = nil) {
         self.scheduling = scheduling
+        self.state = Mutex(State(lifecycle: ExecutionLifecycle(pendingStart: pendingStart)))
         taskLane.owner = self
     }
 
@@ -137,17 +130,21 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     /// Records and queues a message in one step, so messages queue in the order they were recorded.
-    /// Returns `false`, recording nothing, once the instance has closed its mailbox; `record`
-    /// returning `nil` (it recorded nothing) queues nothing.
-    func post(recording record: () throws -> InstanceMessage?) rethrows -> Bool {
+    /// Returns `false`, recording nothing, once the execution ended or was terminated; `record`
+    /// returning `nil` (it recorded nothing) queues nothing. An execution whose start is not
+    /// recorded yet gets it recorded first, with `recordStart`.
+    func post(
+        recordingStart recordStart: (ExecutionLifecycle.PendingStart) throws -> JournalPosition,
+        recording record: () throws -> InstanceMessage?
+    ) rethrows -> Bool {
         let (accepted, start) = try state.withLock { state -> (Bool, Bool) in
-            guard !state.isClosed, state.termination == nil else { return (false, false) }
-            // An event for an execution whose start is not recorded yet goes after the start.
-            if state.unrecordedStart != nil { try state.recordStart() }
-            guard let message = try record() else { return (true, false) }
-            if case .event(let event) = message, case .executionTerminated(let reason) = event.kind {
-                state.termination = .some(reason)
+            switch state.lifecycle.delivery() {
+            case .refuse: return (false, false)
+            case .recordStartFirst(let pending): state.lifecycle.startRecorded(at: try recordStart(pending))
+            case .record: break
             }
+            guard let message = try record() else { return (true, false) }
+            state.lifecycle.recorded(message)
             state.messages.append(message)
             return (true, state.startDrainIfIdle(scheduling))
         }
@@ -159,17 +156,18 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         return accepted
     }
 
-    /// Sets the execution's first records, to be appended by ``recordStart()`` or by the first
-    /// event delivered, whichever comes first. Before the execution is visible to anyone else.
-    func setUnrecordedStart(_ record: @escaping @Sendable () throws -> JournalPosition) {
-        state.withLock { $0.unrecordedStart = record }
-    }
-
-    /// Appends the execution's first records unless an event delivered first did; returns where they are.
-    func recordStart() throws -> JournalPosition? {
+    /// Appends the execution's first records with `append`, unless a delivery did first; returns
+    /// where they are.
+    func recordStart(_ append: (ExecutionLifecycle.PendingStart) throws -> JournalPosition) throws -> JournalPosition? {
         try state.withLock { state in
-            try state.recordStart()
-            return state.startPosition
+            switch state.lifecycle.launchRecord() {
+            case .recorded(let position):
+                return position
+            case .record(let pending):
+                let position = try append(pending)
+                state.lifecycle.startRecorded(at: position)
+                return position
+            }
         }
     }
 
@@ -177,12 +175,12 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// termination was recorded for the execution: then it records nothing and returns `nil`.
     /// Under the mailbox's lock, so every record is either before the termination or not made.
     func recordUnlessTerminated<T>(_ append: () throws -> T) rethrows -> T? {
-        try state.withLock { state in state.termination == nil ? try append() : nil }
+        try state.withLock { state in state.lifecycle.mayRecord ? try append() : nil }
     }
 
     /// The reason of the termination recorded for this execution; `nil` if none was.
     var termination: String?? {
-        state.withLock { $0.termination }
+        state.withLock { $0.lifecycle.termination }
     }
 
     /// Runs `action` on this thread once the current drain ends, or at once if this thread is not
@@ -212,14 +210,13 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         let run = state.withLock { state -> Bool in
             state.isStarting = true
             state.isReplaying = replaying
-            state.isStarted = true
-            if !state.heldUntilStart.isEmpty {
+            let held = state.lifecycle.codeStarts()
+            if !held.isEmpty {
                 // Older than everything queued now.
                 var messages = MessageQueue()
-                for message in state.heldUntilStart { messages.append(message) }
+                for message in held { messages.append(message) }
                 while let message = state.messages.popFirst() { messages.append(message) }
                 state.messages = messages
-                state.heldUntilStart = []
             }
             return state.startDrainIfIdle(scheduling)
         }
@@ -229,9 +226,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// Refuses further recorded messages; returns those still queued, for a successor to take over.
     func close() -> [InstanceMessage] {
         state.withLock { state in
-            state.isClosed = true
-            var left = state.heldUntilStart
-            state.heldUntilStart = []
+            var left = state.lifecycle.end()
             while let message = state.messages.popFirst() { left.append(message) }
             return left
         }
@@ -273,11 +268,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 }
                 if state.isReplaying { return .replay }
                 while let message = state.messages.popFirst() {
-                    if !state.isStarted, message.waitsForStart {
-                        state.heldUntilStart.append(message)
-                        continue
-                    }
-                    return .message(message)
+                    if state.lifecycle.handles(message) { return .message(message) }
                 }
                 // A strict drain's held effects go before it is idle: the next drain, on any
                 // thread, cannot overtake them.
@@ -343,26 +334,10 @@ private struct QueuedJob {
 }
 
 extension InstanceExecutor.State {
-    /// Appends the execution's first records if nobody has yet.
-    fileprivate mutating func recordStart() throws {
-        guard let record = unrecordedStart else { return }
-        startPosition = try record()
-        unrecordedStart = nil
-    }
-
     /// Marks a drain as started when none is running; returns whether the caller must start one.
     fileprivate mutating func startDrainIfIdle(_ scheduling: InstanceExecutor.Scheduling) -> Bool {
         guard scheduling == .automatic, !isDraining else { return false }
         isDraining = true
-        return true
-    }
-}
-
-extension InstanceMessage {
-    /// Handled only once the code has started: everything but a termination, a failure or a stop.
-    fileprivate var waitsForStart: Bool {
-        guard case .event(let event) = self else { return false }
-        if case .executionTerminated = event.kind { return false }
         return true
     }
 }

@@ -73,14 +73,15 @@ actor OrchestrationInstance {
     /// a new execution's (a start, a continue-as-new with the events it carries) is live.
     init(
         instanceId: String, orchestration: OrchestrationEntry, input: Payload, history: some Collection<HistoryEvent>,
-        replaying: Bool, host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic
+        replaying: Bool, host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic,
+        pendingStart: ExecutionLifecycle.PendingStart? = nil
     ) {
         self.instanceId = instanceId
         self.orchestration = orchestration
         self.input = input
         self.host = host
         self.payloadLimit = host.payloadLimit
-        self.executor = InstanceExecutor(scheduling: scheduling)
+        self.executor = InstanceExecutor(scheduling: scheduling, pendingStart: pendingStart)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
         if case .executionStarted(_, _, _, _, let executionId) = history.first?.kind {

@@ -94,7 +94,6 @@ final class Engine: InstanceHost {
                     at: now),
                 host: self)
         }
-        for launch in launches { prepare(launch) }
         let replacing = try table.withLock { table -> [Bool] in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             var named = Set<String>()  // ids the caller chose; generated ones cannot repeat
@@ -133,7 +132,6 @@ final class Engine: InstanceHost {
         reuse: InstanceIDReuse = .never, continuing: Bool = false
     ) throws -> JournalPosition {
         let launch = try Launch(id: id, entry: entry, started: started, carrying: carried, host: self)
-        prepare(launch)
         let (replacing, previous) = try table.withLock { table -> (Bool, InstanceRecord?) in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             if !continuing { try table.check(id, reuse: reuse) }
@@ -163,21 +161,14 @@ final class Engine: InstanceHost {
     /// unless an event delivered to it since the claim did so first: an event raised to a
     /// starting instance is recorded after its ExecutionStarted, never before or instead.
     private func record(_ launch: Launch, replacing: Bool) throws -> JournalPosition {
-        guard let position = try launch.instance.executor.recordStart() else {
-            throw DurableError.invalidInput(orchestration: launch.id, reason: "no ExecutionStarted event")
+        let position = try launch.instance.executor.recordStart { pending in
+            replacing || !pending.carried.isEmpty
+                ? try store.replaceHistory(of: launch.id, with: pending.events)
+                : try store.append(pending.started, to: launch.id)
         }
+        // Nothing recorded it, and it ended: only a shutdown stops an execution that early.
+        guard let position else { throw DurableError.runtimeShutDown }
         return position
-    }
-
-    /// Makes the launch's first records ready for whoever records for it first (see `record`).
-    /// Before the claim: from then on a delivery can find the instance.
-    private func prepare(_ launch: Launch) {
-        let (id, started, carried, replacing) = (launch.id, launch.started, launch.carried, launch.replacing)
-        launch.instance.executor.setUnrecordedStart { [store] in
-            replacing.value || !carried.isEmpty
-                ? try store.replaceHistory(of: id, with: [started] + carried)
-                : try store.append(started, to: id)
-        }
     }
 
     /// Starts the instance's code now, or arms its scheduled start.
@@ -218,7 +209,10 @@ final class Engine: InstanceHost {
         var position: JournalPosition?
         var waiters: [StatusWaiter] = []
         let id = instance.instanceId
-        let accepted = try instance.executor.post { () -> InstanceMessage? in
+        // A delivery that finds the start unrecorded records it first; replacing whatever history
+        // the id had (a replaced execution's), as the launch itself would.
+        let recordStart = { (pending: ExecutionLifecycle.PendingStart) in try self.store.replaceHistory(of: id, with: pending.events) }
+        let accepted = try instance.executor.post(recordingStart: recordStart) { () -> InstanceMessage? in
             if case .eventRaised(_, _, let source?) = kind {
                 // Checked and claimed under the mailbox's lock, so two deliveries of one send cannot both pass.
                 guard table.withLock({ $0.records[id]?.receivedEventIds.insert(source).inserted }) == true else { return nil }

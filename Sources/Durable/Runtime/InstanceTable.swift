@@ -33,7 +33,6 @@ struct InstanceTable {
         let record = InstanceRecord(status: launch.status, live: launch.instance)
         record.noteReceivedEvents(in: launch.carried)
         guard let existing = records.updateValue(record, forKey: launch.id) else { return false }
-        launch.replacing.value = true
         if continuing { record.waiters = existing.waiters }
         existing.resumeHandoffWaiters()
         return true

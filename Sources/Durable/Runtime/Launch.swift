@@ -9,9 +9,6 @@ struct Launch {
     let carried: [HistoryEvent]
     let status: InstanceStatus
     let instance: OrchestrationInstance
-    /// Whether the claim replaced an earlier record: set under the table's lock by the claim,
-    /// before anyone else can see the instance; read when its start is recorded.
-    let replacing = ReplacingFlag()
 
     init(id: String, entry: OrchestrationEntry, started: HistoryEvent, carrying carried: [HistoryEvent] = [],
         host: any InstanceHost
@@ -27,20 +24,15 @@ struct Launch {
         self.started = started
         self.carried = carried
         self.status = status
-        // A new execution: live from the start, the events a continue-as-new carries included.
+        // A new execution: live from the start, the events a continue-as-new carries included,
+        // and recorded by whoever records for it first (see `ExecutionLifecycle`).
+        let pending = ExecutionLifecycle.PendingStart(started: started, carried: carried)
         self.instance = carried.isEmpty
             ? OrchestrationInstance(
                 instanceId: id, orchestration: entry, input: input, history: CollectionOfOne(started), replaying: false,
-                host: host)
+                host: host, pendingStart: pending)
             : OrchestrationInstance(
                 instanceId: id, orchestration: entry, input: input, history: [started] + carried, replaying: false,
-                host: host)
+                host: host, pendingStart: pending)
     }
-}
-
-/// Whether a launch's claim replaced an earlier record (see ``Launch/replacing``).
-final class ReplacingFlag: @unchecked Sendable {
-    // @unchecked: written once under the table's lock before the instance is visible, read after
-    // it was found in the table (so after that lock was released).
-    var value = false
 }

@@ -28,6 +28,11 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Orchestration code touched its context from outside the instance's executor, for example
     /// from `Task.detached`. Such code would not replay deterministically.
     case escapedExecutor(instanceId: String, operation: String)
+    /// The orchestration's code was resumed by something that is not Durable — after `Task.sleep`,
+    /// an await on another actor or the main actor, a continuation resumed on another thread, or a
+    /// cancellation from outside — so it would not replay the same way. `how` says which. The
+    /// instance fails at once, live, instead of later on replay.
+    case resumedOutsideDurable(instanceId: String, how: String)
     /// ``DurableClient/result(of:as:timeout:)`` found the instance terminated by a client, with the
     /// reason it gave (``InstanceStatus/terminationReason``), if any. A terminated instance has no
     /// output; it did not fail either, so this is not an ``OrchestrationFailure``.
@@ -77,6 +82,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "Instance '\(id)' did not finish within \(duration)."
         case .escapedExecutor(let id, let operation):
             "Orchestration '\(id)' called \(operation) from outside its executor (Task.detached or Task {} inside an orchestration?). Use async let or a task group instead, so the call replays deterministically."
+        case .resumedOutsideDurable(let id, let how):
+            "Orchestration '\(id)' failed: \(how). Its code would not replay the same way after a restart. Use"
+                + " context.sleep for delays, an activity for work with other actors, services or threads, and"
+                + " context.waitForEvent for signals from outside."
         case .terminated(let id, let reason):
             "Instance '\(id)' was terminated" + (reason.map { ": \($0)" } ?? ".")
         case .instanceStopped(let id):

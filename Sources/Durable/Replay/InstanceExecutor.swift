@@ -40,6 +40,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         var isStarting = false
         /// The instance still has history events to replay; they go before any message.
         var isReplaying = false
+        /// The code was resumed by something that is not Durable, and the instance has not been
+        /// failed for it yet: the next drain does that before it runs another job.
+        var outsideResumption: OutsideResumption?
+        var reportedOutsideResumption = false
         /// Run by the draining thread once the drain ends (see ``afterDrain(_:)``).
         var afterDrain: [@Sendable () -> Void] = []
     }
@@ -71,7 +75,14 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     fileprivate func enqueue(_ job: QueuedJob) {
+        // Every job Durable causes is enqueued by the thread draining this executor (it resumes
+        // the code while handling a history event, or the code itself enqueues it). One from
+        // another thread is the code resumed from outside: after `Task.sleep`, another actor, a
+        // continuation resumed elsewhere. It still runs (the task must not leak), after the
+        // instance has failed for it.
+        let fromOutside = !isCurrentThreadDraining
         let start = state.withLock { state in
+            if fromOutside { state.noteOutsideResumption(.job) }
             state.jobs.append(job)
             return state.startDrainIfIdle(scheduling)
         }
@@ -118,6 +129,16 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// batch, none queued since. Draining thread only (the instance's replay shortcut asks).
     var isRunningTheOnlyJob: Bool {
         jobsLeftInBatch == 0 && state.withLock { $0.jobs.isEmpty }
+    }
+
+    /// The code broke a rule a replay depends on (`how`): the instance fails for it before its
+    /// next job runs — for the first such misuse only.
+    func noteMisuse(_ how: OutsideResumption) {
+        let start = state.withLock { state in
+            state.noteOutsideResumption(how)
+            return state.startDrainIfIdle(scheduling)
+        }
+        if start { scheduleDrain() }
     }
 
     /// Queues a message for the instance; it is handled once every job queued before it has run.
@@ -256,11 +277,18 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         let serial = asUnownedSerialExecutor()
         let lane = taskLane.asUnownedTaskExecutor()
         while true {
-            enum Next { case start, jobs, replay, message(InstanceMessage), releaseHeld, idle([@Sendable () -> Void]) }
+            enum Next {
+                case start, jobs, replay, message(InstanceMessage), releaseHeld, idle([@Sendable () -> Void])
+                case outsideResumption(OutsideResumption)
+            }
             let next = state.withLock { state -> Next in
                 if state.isStarting {
                     state.isStarting = false
                     return .start
+                }
+                if let outside = state.outsideResumption {
+                    state.outsideResumption = nil
+                    return .outsideResumption(outside)
                 }
                 if !state.jobs.isEmpty {
                     swap(&batch, &state.jobs)
@@ -302,6 +330,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 if !more { state.withLock { $0.isReplaying = false } }
             case .message(let message):
                 if let instance { OrchestrationInstance.Unchecked.handle(instance, message) }
+            case .outsideResumption(let outside):
+                if let instance { OrchestrationInstance.Unchecked.handle(instance, .fail(outside.failure(of: instance.instanceId))) }
             case .releaseHeld:
                 // Still draining: what the effects queue for the instance (a failure) runs next.
                 let held = heldEffects
@@ -333,7 +363,38 @@ private struct QueuedJob {
     let isolated: Bool
 }
 
+/// How orchestration code left Durable's control: what the instance fails with.
+enum OutsideResumption: Sendable {
+    /// A job of the code arrived from another thread.
+    case job
+    /// The code's task was cancelled from outside.
+    case cancellation
+    /// Code running elsewhere (`Task.detached`, `Task {}`) used the context for `operation`.
+    case escaped(operation: String)
+
+    func failure(of instanceId: String) -> FailureDetails {
+        switch self {
+        case .job:
+            FailureDetails(DurableError.resumedOutsideDurable(
+                instanceId: instanceId,
+                how: "its code was resumed from outside Durable (after Task.sleep, an await on another actor or the"
+                    + " main actor, or a continuation resumed on another thread)"))
+        case .cancellation:
+            FailureDetails(DurableError.resumedOutsideDurable(instanceId: instanceId, how: "its task was cancelled from outside Durable"))
+        case .escaped(let operation):
+            FailureDetails(DurableError.escapedExecutor(instanceId: instanceId, operation: operation))
+        }
+    }
+}
+
 extension InstanceExecutor.State {
+    /// Notes the first outside resumption; later ones change nothing (the instance fails once).
+    fileprivate mutating func noteOutsideResumption(_ how: OutsideResumption) {
+        guard !reportedOutsideResumption else { return }
+        reportedOutsideResumption = true
+        outsideResumption = how
+    }
+
     /// Marks a drain as started when none is running; returns whether the caller must start one.
     fileprivate mutating func startDrainIfIdle(_ scheduling: InstanceExecutor.Scheduling) -> Bool {
         guard scheduling == .automatic, !isDraining else { return false }

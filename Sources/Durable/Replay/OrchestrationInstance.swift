@@ -136,7 +136,7 @@ actor OrchestrationInstance {
     /// the instance fails with a clear error, and the caller must not touch the instance.
     nonisolated func isOnExecutor(operation: @autoclosure () -> String) -> Bool {
         guard executor.isCurrentThreadDraining else {
-            executor.post(.fail(FailureDetails(escaped(operation()))))
+            executor.noteMisuse(.escaped(operation: operation()))
             return false
         }
         return true
@@ -245,10 +245,12 @@ actor OrchestrationInstance {
     }
 
     private nonisolated func requestCancel(_ target: CancelTarget) {
-        // Cancellation comes from the code (a task group's cancelAll, a finished race), so on the executor.
+        // Durable's cancellation comes from the code (a task group's cancelAll, a finished race),
+        // so on the executor. From anywhere else it is misuse, and fails the instance.
         if executor.isCurrentThreadDraining {
             Unchecked.cancel(self, target)
         } else {
+            executor.noteMisuse(.cancellation)
             executor.post(.cancel(target))
         }
     }

@@ -1,0 +1,139 @@
+import Dispatch
+import Durable
+import Foundation
+import Testing
+
+/// Returns its input: the steps around each misuse.
+struct Step: Activity {
+    func run(_ input: String, context: ActivityContext) async throws -> String { input }
+}
+
+/// An actor the orchestration must not await. Awaited while busy, it runs the call on its own
+/// thread and the code comes back from there. (An idle actor runs the call inline on the
+/// instance's thread; that is not detected, and replays the same — see Docs/Determinism.md.)
+actor Ledger {
+    private var entries: [String] = []
+    func add(_ entry: String) -> Int {
+        entries.append(entry)
+        return entries.count
+    }
+
+    /// Keeps the actor busy until `release`.
+    func block(entered: DispatchSemaphore, release: DispatchSemaphore) {
+        entered.signal()
+        release.wait()
+    }
+}
+
+@MainActor func mainActorCount() -> Int { 1 }
+
+/// Each misuse between two steps: `input` picks which.
+struct Misbehaves: Orchestration {
+    static let ledger = Ledger()
+
+    func run(_ input: String, context: OrchestrationContext) async throws -> String {
+        let first = try await context.call(Step.self, "before")
+        switch input {
+        case "sleep":
+            try await Task.sleep(nanoseconds: 1_000_000)
+        case "actor":
+            // The actor is busy when the code awaits it: a detached task holds it until the code's
+            // second child (which runs once the first is suspended on the actor) lets it go.
+            let (entered, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+            Task.detached { await Self.ledger.block(entered: entered, release: release) }
+            entered.wait()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = await Self.ledger.add(first) }
+                group.addTask { release.signal() }
+            }
+        case "main-actor":
+            _ = await mainActorCount()
+        case "continuation":
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async { continuation.resume() }
+            }
+        case "stream":
+            let (stream, feed) = AsyncStream.makeStream(of: Int.self)
+            DispatchQueue.global().async {
+                feed.yield(1)
+                feed.finish()
+            }
+            for await _ in stream {}
+        default:
+            break
+        }
+        return try await context.call(Step.self, "after")
+    }
+}
+
+/// Holds a task for a test to cancel from another thread (the misuse under test).
+final class TaskHandle: @unchecked Sendable {
+    // @unchecked: `task` is only read and written under `lock`.
+    private let lock = NSLock()
+    private var task: UnsafeCurrentTask?
+
+    func store(_ task: UnsafeCurrentTask?) { lock.withLock { self.task = task } }
+    /// Cancels the stored task; returns whether there was one.
+    func cancel() -> Bool { lock.withLock { task?.cancel(); return task != nil } }
+}
+
+/// Stores its own task so a test can cancel it from outside, then waits on an event.
+struct CancelledFromOutside: Orchestration {
+    static let task = TaskHandle()
+
+    func run(_ input: Int, context: OrchestrationContext) async throws -> String {
+        try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask {
+                withUnsafeCurrentTask { task in Self.task.store(task) }
+                return try await context.waitForEvent("never", as: String.self)
+            }
+            return try await group.next() ?? ""
+        }
+    }
+}
+
+
+
+@Suite struct MisuseDetectionTests {
+    /// Before: each ran live to "after" and failed only on replay, blaming a code change.
+    @Test(arguments: ["sleep", "actor", "main-actor", "continuation", "stream"])
+    func codeResumedFromOutsideDurableFailsLiveAtOnce(_ misuse: String) async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            Misbehaves.self
+            Step()
+        }
+        let id = try await runtime.client.start(Misbehaves.self, input: misuse)
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(30))
+        #expect(status.runtimeStatus == .failed, "\(misuse): \(status.runtimeStatus)")
+        let message = status.failure?.message ?? ""
+        #expect(message.contains("resumed from outside Durable"), "\(misuse): \(message)")
+        #expect(message.contains("context.sleep"), "the message names what to use instead: \(message)")
+        // Failed before the code went on: the step after the misuse was never issued.
+        let scheduled = try await runtime.client.history(of: id).compactMap { event -> String? in
+            if case .taskScheduled(_, _, let input, _) = event.kind { return try? input.decode(String.self) }
+            return nil
+        }
+        #expect(scheduled == ["before"], "\(misuse)")
+    }
+
+    /// The same code without the misuse completes: the detection does not fire on Durable's own resumptions.
+    @Test func wellBehavedCodeIsNotFlagged() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            Misbehaves.self
+            Step()
+        }
+        let id = try await runtime.client.start(Misbehaves.self, input: "none")
+        #expect(try await runtime.client.result(of: id, as: Misbehaves.self, timeout: .seconds(30)) == "after")
+    }
+
+    @Test func cancellingTheCodesTaskFromOutsideFailsTheInstance() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) { CancelledFromOutside.self }
+        let id = try await runtime.client.start(CancelledFromOutside.self, input: 1)
+        _ = try await runtime.client.waitForStart(of: id, timeout: .seconds(30))
+        // The task stores itself in its first step; wait for that without sleeping on a guess.
+        while !CancelledFromOutside.task.cancel() { await Task.yield() }
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(30))
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure?.message.contains("cancelled from outside Durable") == true, "\(status.failure?.message ?? "")")
+    }
+}

@@ -33,6 +33,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// cancellation from outside — so it would not replay the same way. `how` says which. The
     /// instance fails at once, live, instead of later on replay.
     case resumedOutsideDurable(instanceId: String, how: String)
+    /// The code called ``OrchestrationContext/continueAsNew(with:keepUnprocessedEvents:)``, caught
+    /// the error it throws, and went on to wait for something: the instance fails instead of doing
+    /// more work and continuing as new anyway. Let that error propagate out of `run`.
+    case continueAsNewCaught(instanceId: String)
     /// ``DurableClient/result(of:as:timeout:)`` found the instance terminated by a client, with the
     /// reason it gave (``InstanceStatus/terminationReason``), if any. A terminated instance has no
     /// output; it did not fail either, so this is not an ``OrchestrationFailure``.
@@ -86,6 +90,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "Orchestration '\(id)' failed: \(how). Its code would not replay the same way after a restart. Use"
                 + " context.sleep for delays, an activity for work with other actors, services or threads, and"
                 + " context.waitForEvent for signals from outside."
+        case .continueAsNewCaught(let id):
+            "Orchestration '\(id)' called continueAsNew, caught the error it throws and went on. Let that error"
+                + " propagate out of run (rethrow it from a catch-all, or call continueAsNew outside do/catch)."
         case .terminated(let id, let reason):
             "Instance '\(id)' was terminated" + (reason.map { ": \($0)" } ?? ".")
         case .instanceStopped(let id):

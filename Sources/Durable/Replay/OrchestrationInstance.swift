@@ -301,6 +301,14 @@ actor OrchestrationInstance {
             continuation.resume(throwing: DurableError.instanceStopped(instanceId))
             return false
         }
+        if continueAsNewRequest != nil {
+            // The code caught continueAsNew's signal and went on: it must not silently continue
+            // as new anyway after doing more work. The same on every replay.
+            let error = DurableError.continueAsNewCaught(instanceId: instanceId)
+            fail(FailureDetails(error))
+            continuation.resume(throwing: error)
+            return false
+        }
         if cancellable, Task.isCancelled {
             continuation.resume(throwing: CancellationError())
             return false

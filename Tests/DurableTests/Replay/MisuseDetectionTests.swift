@@ -137,3 +137,32 @@ struct CancelledFromOutside: Orchestration {
         #expect(status.failure?.message.contains("cancelled from outside Durable") == true, "\(status.failure?.message ?? "")")
     }
 }
+
+/// Catches every error, continueAsNew's signal included, and goes on.
+struct SwallowsContinueAsNew: Orchestration {
+    func run(_ round: Int, context: OrchestrationContext) async throws -> String {
+        if round > 0 { return "round \(round)" }
+        do {
+            try context.continueAsNew(with: round + 1)
+        } catch {
+            // swallowed
+        }
+        return try await context.call(Step.self, "after")
+    }
+}
+
+@Suite struct CaughtContinueAsNewTests {
+    /// Before: the activity ran and the instance continued as new anyway ("round 1").
+    @Test func goingOnAfterCatchingContinueAsNewFailsTheInstance() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            SwallowsContinueAsNew.self
+            Step()
+        }
+        let id = try await runtime.client.start(SwallowsContinueAsNew.self, input: 0)
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(30))
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure?.message.contains("caught the error it throws") == true, "\(status.failure?.message ?? "")")
+        let history = try await runtime.client.history(of: id)
+        #expect(!history.contains { if case .taskScheduled = $0.kind { true } else { false } }, "the activity was issued")
+    }
+}

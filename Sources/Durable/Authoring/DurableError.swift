@@ -42,6 +42,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     case payloadTooLarge(instanceId: String, step: String, size: Int, limit: Int)
     /// A ``DurableRuntime/Configuration`` value is out of range; the message says which and why.
     case invalidConfiguration(String)
+    /// A ``RetryPolicy`` passed to `call` or `callSubOrchestration` has a property set out of
+    /// range (the initializer never makes one); the message says which. Thrown before the first
+    /// attempt, so nothing is recorded or run.
+    case invalidRetryPolicy(String)
     /// The store could not record the instance's next step (`reason` is the store's error, such
     /// as a full disk), so the instance stopped where it was, as at a shutdown: nothing about the
     /// failure is recorded, and its status keeps its ``RuntimeStatus`` with
@@ -90,6 +94,8 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
                 + " \(DurableRuntime.Configuration.payloadSizeCeiling) bytes)."
         case .invalidConfiguration(let message):
             "Invalid DurableRuntime.Configuration: \(message)"
+        case .invalidRetryPolicy(let message):
+            "Invalid RetryPolicy: \(message). Make the policy with RetryPolicy.init, which raises values to their minimum."
         case .storageFailed(let id, let reason):
             "Instance '\(id)' stopped: the store could not record its next step (\(reason)). Nothing of the failure"
                 + " is recorded; once the store can write again (free disk space), restart the runtime on the same"

@@ -51,6 +51,14 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     case payloadTooLarge(instanceId: String, step: String, size: Int, limit: Int)
     /// A ``DurableRuntime/Configuration`` value is out of range; the message says which and why.
     case invalidConfiguration(String)
+    /// A ``RetryPolicy`` passed to `call` or `callSubOrchestration` has a property set out of
+    /// range (the initializer never makes one); the message says which. Thrown before the first
+    /// attempt, so nothing is recorded or run.
+    case invalidRetryPolicy(String)
+    /// A value bound for history, or a payload being decoded, nests arrays and objects more than
+    /// ``Payload/maxNestingDepth`` levels deep. Refused before Foundation's JSON coders see it,
+    /// whose recursion would otherwise overflow the thread's stack and crash the process.
+    case payloadTooDeep(type: String, limit: Int)
     /// The store could not record the instance's next step (`reason` is the store's error, such
     /// as a full disk), so the instance stopped where it was, as at a shutdown: nothing about the
     /// failure is recorded, and its status keeps its ``RuntimeStatus`` with
@@ -106,6 +114,12 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
                 + " \(DurableRuntime.Configuration.payloadSizeCeiling) bytes)."
         case .invalidConfiguration(let message):
             "Invalid DurableRuntime.Configuration: \(message)"
+        case .invalidRetryPolicy(let message):
+            "Invalid RetryPolicy: \(message). Make the policy with RetryPolicy.init, which raises values to their minimum."
+        case .payloadTooDeep(let type, let limit):
+            "A value of type \(type) nests arrays and objects more than \(limit) levels deep, over the payload"
+                + " nesting limit; it was not encoded or decoded. Flatten the structure (a list with parent"
+                + " references instead of a deep tree), or keep it outside the workflow and pass a reference."
         case .storageFailed(let id, let reason):
             "Instance '\(id)' stopped: the store could not record its next step (\(reason)). Nothing of the failure"
                 + " is recorded; once the store can write again (free disk space), restart the runtime on the same"

@@ -78,6 +78,7 @@ public struct OrchestrationContext: Sendable {
     nonisolated(nonsending) private func retrying(_ policy: RetryPolicy, _ attempt: @Sendable (Int) async throws -> Payload) async throws
         -> Payload
     {
+        if let invalidity = policy.invalidity { throw DurableError.invalidRetryPolicy(invalidity) }
         let firstAttemptAt = now
         var number = 1
         while true {
@@ -85,7 +86,7 @@ public struct OrchestrationContext: Sendable {
                 return try await attempt(number)
             } catch let error where error is ActivityFailure || error is SubOrchestrationFailure {
                 let details = FailureDetails(error)
-                let elapsed = Duration.seconds(now.timeIntervalSince(firstAttemptAt))
+                let elapsed = Duration.clamping(seconds: now.timeIntervalSince(firstAttemptAt))
                 guard let delay = policy.delay(after: number, failure: details, elapsed: elapsed) else { throw error }
                 try await sleep(for: delay)
                 number += 1
@@ -204,13 +205,5 @@ public struct OrchestrationContext: Sendable {
             $0.requestContinueAsNew(payload, keepUnprocessedEvents: keepUnprocessedEvents)
         }
         throw ContinueAsNewSignal()
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as Foundation counts time.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -22,7 +22,10 @@ public struct RetryPolicy: Sendable {
     /// Whether a failure is worth another attempt; return `false` for non-retriable errors.
     public var shouldRetry: @Sendable (FailureDetails) -> Bool
 
-    /// Creates a policy. Values below their minimum are raised to it.
+    /// Creates a policy. Values below their minimum are raised to it: `maxAttempts` to 1, the
+    /// intervals and `retryTimeout` to zero, a coefficient below 1 (or not a number) to 1.
+    ///
+    /// A coefficient of `.infinity` makes every retry after the first wait `maxRetryInterval`.
     public init(
         maxAttempts: Int, firstRetryInterval: Duration, backoffCoefficient: Double = 1,
         maxRetryInterval: Duration? = nil, retryTimeout: Duration? = nil,
@@ -30,9 +33,9 @@ public struct RetryPolicy: Sendable {
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.firstRetryInterval = max(.zero, firstRetryInterval)
-        self.backoffCoefficient = backoffCoefficient.isFinite ? max(1, backoffCoefficient) : 1
-        self.maxRetryInterval = maxRetryInterval
-        self.retryTimeout = retryTimeout
+        self.backoffCoefficient = backoffCoefficient.isNaN ? 1 : max(1, backoffCoefficient)
+        self.maxRetryInterval = maxRetryInterval.map { max(.zero, $0) }
+        self.retryTimeout = retryTimeout.map { max(.zero, $0) }
         self.shouldRetry = shouldRetry
     }
 
@@ -41,11 +44,35 @@ public struct RetryPolicy: Sendable {
         RetryPolicy(maxAttempts: attempts, firstRetryInterval: first, backoffCoefficient: coefficient)
     }
 
+    /// Why the policy cannot be used, or `nil` if it can. The initializer never makes such a
+    /// policy; its properties can be set out of range afterwards.
+    var invalidity: String? {
+        if maxAttempts < 1 { return "maxAttempts is \(maxAttempts); it must be at least 1" }
+        if firstRetryInterval < .zero { return "firstRetryInterval is \(firstRetryInterval); it must not be negative" }
+        if !(backoffCoefficient >= 1) {
+            return "backoffCoefficient is \(backoffCoefficient); it must be at least 1 (.infinity is allowed)"
+        }
+        if let maxRetryInterval, maxRetryInterval < .zero {
+            return "maxRetryInterval is \(maxRetryInterval); it must not be negative"
+        }
+        if let retryTimeout, retryTimeout < .zero { return "retryTimeout is \(retryTimeout); it must not be negative" }
+        return nil
+    }
+
     /// The wait before the attempt after `attempt`, or `nil` if there should be none.
+    ///
+    /// Computed in seconds as a `Double` and capped before it becomes a `Duration`: the raw
+    /// `first × coefficient^(attempt−1)` leaves `Duration`'s range (and traps) by the 79th
+    /// attempt of a millisecond doubling, long before any sane cap applies.
     func delay(after attempt: Int, failure: FailureDetails, elapsed: Duration) -> Duration? {
         guard attempt < maxAttempts, shouldRetry(failure) else { return nil }
-        var delay = firstRetryInterval * pow(backoffCoefficient, Double(attempt - 1))
-        if let maxRetryInterval { delay = min(delay, maxRetryInterval) }
+        let first = max(0, firstRetryInterval.timeInterval)
+        let growth = pow(max(1, backoffCoefficient), Double(max(0, attempt - 1)))  // may be +infinity
+        let cap = maxRetryInterval.map { max(0, $0.timeInterval) } ?? Duration.foreverSeconds
+        // `first == 0` waits nothing, however fast it would grow; otherwise `first × growth` is
+        // compared with the cap by division, so an infinite growth is no problem.
+        let seconds = first == 0 ? 0 : (growth >= cap / first ? cap : first * growth)
+        let delay = Duration.clamping(seconds: seconds)
         if let retryTimeout, elapsed + delay > retryTimeout { return nil }
         return delay
     }

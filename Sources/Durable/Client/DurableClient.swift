@@ -206,7 +206,7 @@ public struct DurableClient: Sendable {
         return try await withThrowingTaskGroup(of: InstanceStatus.self) { [engine] group in
             group.addTask { try await engine.wait(for: instanceId, until: condition) }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await sleepWithoutOverflow(for: timeout)
                 throw DurableError.timedOut(instanceId: instanceId, after: timeout)
             }
             defer { group.cancelAll() }

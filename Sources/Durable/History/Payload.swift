@@ -13,11 +13,17 @@ public struct Payload: Sendable, Hashable, Codable {
         self.data = data
     }
 
-    /// Encodes `value`, throwing ``DurableError/encodingFailed(type:reason:)`` if it cannot.
+    /// Encodes `value`, throwing ``DurableError/encodingFailed(type:reason:)`` if it cannot, or
+    /// ``DurableError/payloadTooDeep(type:limit:)`` if it nests deeper than ``maxNestingDepth``.
     public init<Value: Encodable>(encoding value: Value) throws {
         if let scalar = ScalarJSON.encode(value) {
             self.data = scalar
             return
+        }
+        // Walked once first, by an encoder that stops at the limit: JSONEncoder would walk a
+        // too-deep value to its end before refusing it, and overflow the stack on the way.
+        if NestingProbe.exceedsLimit(value) {
+            throw DurableError.payloadTooDeep(type: String(reflecting: Value.self), limit: Self.maxNestingDepth)
         }
         do {
             self.data = try Self.encoder.encode(value)
@@ -37,13 +43,18 @@ public struct Payload: Sendable, Hashable, Codable {
     /// The payload of `Void`-like results and absent values.
     public static let empty = Payload(data: Data("{}".utf8))
 
-    /// Decodes the payload as `type`, throwing ``DurableError/decodingFailed(type:reason:)`` if it does not fit.
+    /// Decodes the payload as `type`, throwing ``DurableError/decodingFailed(type:reason:)`` if it
+    /// does not fit, or ``DurableError/payloadTooDeep(type:limit:)`` if the JSON nests deeper than
+    /// ``maxNestingDepth`` (a damaged history or a client's raw bytes can).
     public func decode<Value: Decodable>(_ type: Value.Type = Value.self) throws -> Value {
         // Type by type, with no `Value?` in between: in generic code that is not specialized (a
         // user's activity type) an optional of `Value` costs a metadata lookup on every decode.
         if Value.self == Int.self, let value = ScalarJSON.int(data) { return unsafeBitCast(value, to: Value.self) }
         if Value.self == Bool.self, let value = ScalarJSON.bool(data) { return unsafeBitCast(value, to: Value.self) }
         if Value.self == String.self, let value = ScalarJSON.string(data) { return unsafeBitCast(value, to: Value.self) }
+        if NestingProbe.exceedsLimit(data) {
+            throw DurableError.payloadTooDeep(type: String(reflecting: Value.self), limit: Self.maxNestingDepth)
+        }
         do {
             return try Self.decoder.decode(Value.self, from: data)
         } catch {
@@ -129,7 +140,11 @@ enum ScalarJSON {
             while index < bytes.count {
                 let byte = bytes[index]
                 guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
+                // 19 digits can pass Int.max ("9999999999999999999"): overflow is left to the decoder.
+                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflowB) = shifted.addingReportingOverflow(Int(byte - 0x30))
+                guard !overflowA, !overflowB else { return nil }
+                value = next
                 index += 1
             }
             return negative ? -value : value

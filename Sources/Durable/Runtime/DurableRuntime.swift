@@ -19,6 +19,7 @@ public final class DurableRuntime: Sendable {
         /// Where time comes from: history timestamps and durable timers. Tests pass a ``ManualClock``.
         public var clock: any DurableClock
         /// Finished instances are purged once they have been finished this long; `nil` keeps them.
+        /// Not negative; a retention of centuries is allowed and in effect keeps them.
         public var retention: Duration?
         /// The most bytes one value may take in history, encoded: a start's input, a raised or
         /// sent event, an activity's input or result, a sub-orchestration's input, a
@@ -73,13 +74,18 @@ public final class DurableRuntime: Sendable {
     /// every unfinished instance the storage holds.
     ///
     /// - Throws: ``DurableError/invalidConfiguration(_:)`` if `maxPayloadSize` is not in
-    ///   `1...Configuration.payloadSizeCeiling` (checked before the storage is opened),
+    ///   `1...Configuration.payloadSizeCeiling` or `retention` is negative (checked before the
+    ///   storage is opened),
     ///   ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
     public init(
         storage: Storage = .directory(".durable"), configuration: Configuration = Configuration(),
         @RegistrationBuilder _ registrations: () -> [Registration]
     ) async throws {
         let payloadLimit = try PayloadLimit(configured: configuration.maxPayloadSize)
+        if let retention = configuration.retention, retention < .zero {
+            throw DurableError.invalidConfiguration(
+                "retention is \(retention); it must not be negative (nil keeps finished instances forever).")
+        }
         let registry = try Registry(registrations())
         engine = Engine(
             registry: registry, store: try storage.makeStore(), configuration: configuration, payloadLimit: payloadLimit)

@@ -19,10 +19,14 @@ public struct SystemClock: DurableClock {
 
     public var now: Date { Date() }
 
+    /// Sleeps in slices of at most a day, so a deadline of any size (even `.distantFuture`)
+    /// only waits: one sleep of centuries would overflow `Task.sleep`'s nanosecond count.
     public func sleep(until deadline: Date) async throws {
-        let seconds = deadline.timeIntervalSinceNow
-        guard seconds > 0 else { return }
-        try await Task.sleep(for: .nanoseconds(Int64(seconds * 1_000_000_000)))
+        while true {
+            let seconds = deadline.timeIntervalSinceNow
+            guard seconds > 0 else { return }  // also for a deadline that is not a number
+            try await Task.sleep(for: .nanoseconds(Int64(min(seconds, longestSingleWait) * 1_000_000_000)))
+        }
     }
 }
 

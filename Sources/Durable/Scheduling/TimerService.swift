@@ -28,6 +28,9 @@ final class TimerService: Sendable {
     /// A deadline already passed fires on the calling thread before this returns. Timers are
     /// overdue when armed after a restart, or when a busy runtime runs a step late; waking the
     /// timer thread for each of them cost a signal, a context switch and lock contention apiece.
+    ///
+    /// A deadline that is not a number fires at once too (`<=` is `!(now < deadline)`), so none
+    /// enters the heap, where it would never come due.
     func schedule(_ key: TimerKey, at deadline: Date, fire: @escaping @Sendable () -> Void) {
         if deadline <= clock.now { return fire() }
         if let heap {
@@ -138,7 +141,9 @@ private final class TimerHeap: @unchecked Sendable {
                 // Wake a little after the deadline so timers due close together fire as one batch
                 // (one wake-up and a few Dispatch blocks instead of one each): a durable timer
                 // promises "not before", and a millisecond late is well inside that.
-                _ = condition.wait(until: first.deadline.addingTimeInterval(Self.leeway))
+                // At most a day at a time: `wait(until:)` counts nanoseconds since 1970 in an
+                // `Int64` and traps for a date past 2262; a timer that far out just never fires.
+                _ = condition.wait(until: first.deadline.addingTimeInterval(Self.leeway).boundedWait(from: Date()))
                 continue
             }
             // Each batch goes to a worker as soon as it is taken: with ten thousand timers due at

@@ -63,8 +63,11 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         case executionSuspended(reason: String?)
         /// A client resumed the instance.
         case executionResumed(reason: String?)
-        /// A client terminated the instance.
-        case executionTerminated(reason: String?)
+        /// A client terminated the instance. `includeSubOrchestrations` records that the whole
+        /// tree is to be terminated: the descendants this execution started are terminated after
+        /// it, and a recovery that finds some still running (a crash cut the descent short)
+        /// terminates them before anything resumes.
+        case executionTerminated(reason: String?, includeSubOrchestrations: Bool = false)
         /// The code set its custom status.
         case customStatusSet(Payload)
         /// The orchestration returned.
@@ -162,8 +165,10 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "\(name) input=\(input)" + (source.map { " from=\($0)" } ?? "")
         case .eventSent(let seq, let instanceId, let name, let input):
             detail = "#\(seq) \(name) to=\(instanceId) input=\(input)"
-        case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason):
+        case .executionSuspended(let reason), .executionResumed(let reason):
             detail = reason ?? ""
+        case .executionTerminated(let reason, let includeSubOrchestrations):
+            detail = (reason ?? "") + (includeSubOrchestrations ? " (with sub-orchestrations)" : "")
         case .taskCompleted(let seq, let result), .subOrchestrationCompleted(let seq, let result):
             detail = "#\(seq) result=\(result)"
         case .taskFailed(let seq, let failure), .subOrchestrationFailed(let seq, let failure):

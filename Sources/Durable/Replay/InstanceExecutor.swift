@@ -145,7 +145,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
             // An event for an execution whose start is not recorded yet goes after the start.
             if state.unrecordedStart != nil { try state.recordStart() }
             guard let message = try record() else { return (true, false) }
-            if case .event(let event) = message, case .executionTerminated(let reason) = event.kind {
+            if case .event(let event) = message, case .executionTerminated(let reason, _) = event.kind {
                 state.termination = .some(reason)
             }
             state.messages.append(message)

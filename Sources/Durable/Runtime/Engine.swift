@@ -17,6 +17,8 @@ final class Engine: InstanceHost {
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
     let payloadLimit: PayloadLimit
+    /// Where the engine says what it did on its own (``DurableRuntime/Configuration/log``).
+    let log: @Sendable (String) -> Void
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -25,6 +27,7 @@ final class Engine: InstanceHost {
         self.registry = registry
         self.store = store
         self.payloadLimit = payloadLimit
+        self.log = configuration.log
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
         let pool = ActivityWorkerPool(

@@ -29,6 +29,8 @@ import Testing
             .executionResumed(reason: nil),
             .customStatusSet(payload),
             .executionTerminated(reason: "stop"),
+            .executionTerminated(reason: "stop", includeSubOrchestrations: true),
+            .executionTerminated(reason: nil, includeSubOrchestrations: true),
             .executionCompleted(output: payload),
             .executionFailed(failure),
         ]

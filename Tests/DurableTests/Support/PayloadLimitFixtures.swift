@@ -32,7 +32,7 @@ extension Array where Element == HistoryEvent {
                 .subOrchestrationCompleted(_, let payload), .eventRaised(_, let payload, _), .eventSent(_, _, _, let payload),
                 .customStatusSet(let payload), .executionCompleted(let payload):
                 payload.data.count
-            case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason):
+            case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason, _):
                 reason?.utf8.count ?? 0
             case .taskFailed, .subOrchestrationFailed, .timerCreated, .timerFired, .executionFailed:
                 0

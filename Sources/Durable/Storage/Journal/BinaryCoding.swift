@@ -166,8 +166,11 @@ extension BinaryWriter {
             byte(12); optional(reason) { $0.string($1) }
         case .executionResumed(let reason):
             byte(13); optional(reason) { $0.string($1) }
-        case .executionTerminated(let reason):
+        case .executionTerminated(let reason, false):
             byte(14); optional(reason) { $0.string($1) }
+        case .executionTerminated(let reason, true):
+            // Kind 20: kind 14 for a whole tree. Histories written before it hold only kind 14.
+            byte(20); optional(reason) { $0.string($1) }
         case .customStatusSet(let status):
             byte(15); payload(status)
         case .executionCompleted(let output):
@@ -219,6 +222,7 @@ extension BinaryReader {
         case 12: kind = .executionSuspended(reason: try optional { try $0.string() })
         case 13: kind = .executionResumed(reason: try optional { try $0.string() })
         case 14: kind = .executionTerminated(reason: try optional { try $0.string() })
+        case 20: kind = .executionTerminated(reason: try optional { try $0.string() }, includeSubOrchestrations: true)
         case 15: kind = .customStatusSet(try payload())
         case 16: kind = .executionCompleted(output: try payload())
         case 17: kind = .executionFailed(try failureDetails())

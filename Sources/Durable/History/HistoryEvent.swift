@@ -58,7 +58,14 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// crash; the receiver records each id once and drops a repeat. `nil` for a client's event.
         case eventRaised(name: String, input: Payload, sourceEventId: String? = nil)
         /// The code sent an event to another instance.
-        case eventSent(sequence: Int, instanceId: String, name: String, input: Payload)
+        ///
+        /// `targetExecution` names the target's execution that took events when the send was
+        /// recorded (its execution id; for an execution started before executions had ids, its
+        /// start time): the event goes to that execution only, live and when recovery sends it
+        /// again. Empty if no execution of the target took events then: the event is dropped.
+        /// `nil` in histories written before sends named it (and by default in histories built
+        /// by hand); such a send goes to a target execution started no later than the send.
+        case eventSent(sequence: Int, instanceId: String, name: String, input: Payload, targetExecution: String? = nil)
         /// A client suspended the instance; events that arrive are held until it resumes.
         case executionSuspended(reason: String?)
         /// A client resumed the instance.
@@ -116,7 +123,7 @@ extension HistoryEvent.Kind {
         case .taskScheduled(let sequence, _, _, _), .taskCompleted(let sequence, _), .taskFailed(let sequence, _),
             .subOrchestrationCreated(let sequence, _, _, _), .subOrchestrationCompleted(let sequence, _),
             .subOrchestrationFailed(let sequence, _), .timerCreated(let sequence, _), .timerFired(let sequence, _),
-            .eventSent(let sequence, _, _, _):
+            .eventSent(let sequence, _, _, _, _):
             return sequence
         case .executionStarted, .eventRaised, .executionSuspended, .executionResumed, .executionTerminated,
             .customStatusSet, .executionCompleted, .executionFailed:
@@ -163,8 +170,9 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "#\(seq) fireAt=\(fireAt)"
         case .eventRaised(let name, let input, let source):
             detail = "\(name) input=\(input)" + (source.map { " from=\($0)" } ?? "")
-        case .eventSent(let seq, let instanceId, let name, let input):
+        case .eventSent(let seq, let instanceId, let name, let input, let targetExecution):
             detail = "#\(seq) \(name) to=\(instanceId) input=\(input)"
+                + (targetExecution.map { " execution=\($0.isEmpty ? "none" : $0)" } ?? "")
         case .executionSuspended(let reason), .executionResumed(let reason):
             detail = reason ?? ""
         case .executionTerminated(let reason, let includeSubOrchestrations):

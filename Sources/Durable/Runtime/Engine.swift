@@ -252,6 +252,8 @@ final class Engine: InstanceHost {
     // MARK: InstanceHost
 
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance) throws -> JournalPosition? {
+        // A send is recorded with the target's execution it goes to, and delivered from there.
+        if case .eventSent = event.kind { return try recordSend(event, for: instance) }
         // A client terminated the execution: nothing more is recorded, and the instance learns of
         // it (`OrchestrationInstance.isTerminated`) before it dispatches anything. A store failure
         // throws, and stops the instance (see `OrchestrationInstance.record`).
@@ -271,8 +273,8 @@ final class Engine: InstanceHost {
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
 
     func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance, after position: JournalPosition?) {
-        if case .sendEvent(let targetId, let name, let input) = command {
-            dispatchSend(to: targetId, name: name, input: input, sequence: sequence, from: instance, after: position)
+        if case .sendEvent = command {
+            return  // `recordSend` delivered it
         } else if gate.holds(instance) {
             gate.hold(for: instance) { [self] in carryOut(command, sequence: sequence, from: instance) }
         } else {
@@ -303,7 +305,7 @@ final class Engine: InstanceHost {
                 report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
             }
         case .sendEvent:
-            break  // `dispatch` delivers it
+            break  // `recordSend` delivers it
         }
     }
 

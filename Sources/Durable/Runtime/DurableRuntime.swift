@@ -36,9 +36,9 @@ public final class DurableRuntime: Sendable {
         /// journal's 256 MiB record limit.
         public static let payloadSizeCeiling = 64 << 20
 
-        /// Where the runtime says what it did on its own: a sent event dropped because it was
-        /// meant for an execution that is over, the descendants of a terminated tree terminated
-        /// at recovery. One line each; standard error by default.
+        /// Where the runtime says what it did on its own: a child's late result or a sent event
+        /// dropped because it was meant for an execution that is over, the descendants of a
+        /// terminated tree terminated at recovery. One line each; standard error by default.
         public var log: @Sendable (String) -> Void
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the

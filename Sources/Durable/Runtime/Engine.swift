@@ -452,14 +452,24 @@ final class Engine: InstanceHost {
         parent?.executor.post(.storageFailure(reason))
     }
 
-    /// Tells the parent execution that created `child` that it ended. Dropped — recorded nowhere —
-    /// if that execution is over: the parent finished, continued as new, or its id was reused,
-    /// and the execution running now never called this child.
+    /// Tells the parent execution that created `child` that it ended. Dropped if that execution
+    /// is over: the parent finished, continued as new, or its id was reused, and the execution
+    /// running now never called this child. The result stays recorded in the child's history; a
+    /// drop because another execution of the parent exists now is logged.
     func reportToParent(_ child: InstanceStatus) {
-        guard let parent = child.parent,
-            let live = table.withLock({ $0.records[parent.instanceId]?.live }),
-            live.executionId == parent.executionId
-        else { return }
+        guard let parent = child.parent else { return }
+        let (live, current) = table.withLock { table in
+            (table.records[parent.instanceId]?.live, table.records[parent.instanceId]?.status.executionId)
+        }
+        guard let live, live.executionId == parent.executionId else {
+            if let current, current != parent.executionId {
+                log(
+                    "Dropped the end (\(child.runtimeStatus)) of sub-orchestration '\(child.instanceId)': its parent "
+                        + "'\(parent.instanceId)' runs execution \(current.isEmpty ? "(unnamed)" : current) now, not "
+                        + "\(parent.executionId.isEmpty ? "(unnamed)" : parent.executionId) that called it")
+            }
+            return
+        }
         switch child.runtimeStatus {
         case .completed:
             report(.subOrchestrationCompleted(sequence: parent.sequence, result: child.output ?? .empty), to: live)

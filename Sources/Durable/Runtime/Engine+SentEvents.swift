@@ -26,10 +26,10 @@ extension Engine {
         let recorded = HistoryEvent(
             .eventSent(sequence: sequence, instanceId: targetId, name: name, input: input, targetExecution: target),
             at: event.timestamp)
-        guard let sender,
-            let position = try instance.executor.recordUnlessTerminated({ try store.append(recorded, to: instance.instanceId) })
+        guard let position = try instance.executor.recordUnlessTerminated({ try store.append(recorded, to: instance.instanceId) })
         else { return nil }
         if gate.holds(instance) { gate.wait(for: position, recordedBy: instance) }
+        guard let sender else { return position }  // gone from the table: nobody runs it; a restart sends it from history
         let id = Self.sentEventId(sender: instance.instanceId, execution: sender.executionName, sequence: sequence)
         let send: @Sendable () -> Void = { [self] in
             deliverSent(id: id, to: targetId, execution: target, name: name, input: input, sentAt: event.timestamp, live: true)

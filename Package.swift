@@ -11,7 +11,9 @@ let package = Package(
         .target(name: "Durable"),
         // Runs a mixed workload on a file journal; the crash tests kill it with SIGKILL.
         .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
-        .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness"]),
+        // Terminates a tree and SIGKILLs itself inside the descent; the terminate-tree crash test runs it.
+        .executableTarget(name: "DurableTerminateTreeHarness", dependencies: ["Durable"]),
+        .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness", "DurableTerminateTreeHarness"]),
         .testTarget(
             name: "SampleTests",
             dependencies: [

@@ -83,7 +83,7 @@ extension InstanceStatus {
             runtimeStatus = .suspended
         case .executionResumed:
             runtimeStatus = .running
-        case .executionTerminated(let reason):
+        case .executionTerminated(let reason, _):
             runtimeStatus = .terminated
             terminationReason = reason
         case .customStatusSet(let value):

@@ -58,13 +58,23 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// crash; the receiver records each id once and drops a repeat. `nil` for a client's event.
         case eventRaised(name: String, input: Payload, sourceEventId: String? = nil)
         /// The code sent an event to another instance.
-        case eventSent(sequence: Int, instanceId: String, name: String, input: Payload)
+        ///
+        /// `targetExecution` names the target's execution that took events when the send was
+        /// recorded (its execution id; for an execution started before executions had ids, its
+        /// start time): the event goes to that execution only, live and when recovery sends it
+        /// again. Empty if no execution of the target took events then: the event is dropped.
+        /// `nil` in histories written before sends named it (and by default in histories built
+        /// by hand); such a send goes to a target execution started no later than the send.
+        case eventSent(sequence: Int, instanceId: String, name: String, input: Payload, targetExecution: String? = nil)
         /// A client suspended the instance; events that arrive are held until it resumes.
         case executionSuspended(reason: String?)
         /// A client resumed the instance.
         case executionResumed(reason: String?)
-        /// A client terminated the instance.
-        case executionTerminated(reason: String?)
+        /// A client terminated the instance. `includeSubOrchestrations` records that the whole
+        /// tree is to be terminated: the descendants this execution started are terminated after
+        /// it, and a recovery that finds some still running (a crash cut the descent short)
+        /// terminates them before anything resumes.
+        case executionTerminated(reason: String?, includeSubOrchestrations: Bool = false)
         /// The code set its custom status.
         case customStatusSet(Payload)
         /// The orchestration returned.
@@ -113,7 +123,7 @@ extension HistoryEvent.Kind {
         case .taskScheduled(let sequence, _, _, _), .taskCompleted(let sequence, _), .taskFailed(let sequence, _),
             .subOrchestrationCreated(let sequence, _, _, _), .subOrchestrationCompleted(let sequence, _),
             .subOrchestrationFailed(let sequence, _), .timerCreated(let sequence, _), .timerFired(let sequence, _),
-            .eventSent(let sequence, _, _, _):
+            .eventSent(let sequence, _, _, _, _):
             return sequence
         case .executionStarted, .eventRaised, .executionSuspended, .executionResumed, .executionTerminated,
             .customStatusSet, .executionCompleted, .executionFailed:
@@ -160,10 +170,13 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "#\(seq) fireAt=\(fireAt)"
         case .eventRaised(let name, let input, let source):
             detail = "\(name) input=\(input)" + (source.map { " from=\($0)" } ?? "")
-        case .eventSent(let seq, let instanceId, let name, let input):
+        case .eventSent(let seq, let instanceId, let name, let input, let targetExecution):
             detail = "#\(seq) \(name) to=\(instanceId) input=\(input)"
-        case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason):
+                + (targetExecution.map { " execution=\($0.isEmpty ? "none" : $0)" } ?? "")
+        case .executionSuspended(let reason), .executionResumed(let reason):
             detail = reason ?? ""
+        case .executionTerminated(let reason, let includeSubOrchestrations):
+            detail = (reason ?? "") + (includeSubOrchestrations ? " (with sub-orchestrations)" : "")
         case .taskCompleted(let seq, let result), .subOrchestrationCompleted(let seq, let result):
             detail = "#\(seq) result=\(result)"
         case .taskFailed(let seq, let failure), .subOrchestrationFailed(let seq, let failure):

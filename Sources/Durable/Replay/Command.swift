@@ -46,7 +46,7 @@ enum Command: Sendable, Hashable, CustomStringConvertible {
             self = .subOrchestration(name: name, instanceId: instanceId, input: input)
         case .timerCreated(_, let fireAt):
             self = .timer(fireAt: fireAt)
-        case .eventSent(_, let instanceId, let name, let input):
+        case .eventSent(_, let instanceId, let name, let input, _):
             self = .sendEvent(instanceId: instanceId, name: name, input: input)
         default:
             return nil

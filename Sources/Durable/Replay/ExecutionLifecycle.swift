@@ -87,7 +87,7 @@ struct ExecutionLifecycle {
 
     /// A delivered message was recorded: a termination makes the execution terminated.
     mutating func recorded(_ message: InstanceMessage) {
-        if case .event(let event) = message, case .executionTerminated(let reason) = event.kind {
+        if case .event(let event) = message, case .executionTerminated(let reason, _) = event.kind {
             termination = .some(reason)
         }
     }

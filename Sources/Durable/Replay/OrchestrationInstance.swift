@@ -484,7 +484,7 @@ actor OrchestrationInstance {
             redeliveries.append(contentsOf: heldEvents)
             heldEvents = []
             if !redeliveries.isEmpty { executor.feedFromInstance() }
-        case .executionTerminated(let reason):
+        case .executionTerminated(let reason, _):
             end(.terminated(reason: reason), recording: false)  // already in history
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
             .customStatusSet, .executionCompleted, .executionFailed:

@@ -37,16 +37,23 @@ public final class DurableRuntime: Sendable {
         /// journal's 256 MiB record limit.
         public static let payloadSizeCeiling = 64 << 20
 
+        /// Where the runtime says what it did on its own: a child's late result or a sent event
+        /// dropped because it was meant for an execution that is over, the descendants of a
+        /// terminated tree terminated at recovery. One line each; standard error by default.
+        public var log: @Sendable (String) -> Void
+
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB.
         public init(
             maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16,
-            clock: any DurableClock = SystemClock(), retention: Duration? = nil, maxPayloadSize: Int = 16 << 20
+            clock: any DurableClock = SystemClock(), retention: Duration? = nil, maxPayloadSize: Int = 16 << 20,
+            log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("Durable: \($0)\n".utf8)) }
         ) {
             self.maxConcurrentActivities = maxConcurrentActivities
             self.clock = clock
             self.retention = retention
             self.maxPayloadSize = maxPayloadSize
+            self.log = log
         }
     }
 
@@ -91,7 +98,9 @@ public final class DurableRuntime: Sendable {
             registry: registry, store: try storage.makeStore(), configuration: configuration, payloadLimit: payloadLimit)
         client = DurableClient(engine: engine)
         do {
-            try engine.recover()
+            // What recovery recorded itself (a tree termination it finished) is durable before
+            // the runtime is handed out.
+            if let recorded = try engine.recover() { try await engine.store.waitUntilDurable(recorded) }
             if let retention = configuration.retention { engine.startRetention(retention) }
         } catch {
             engine.shutdown()

@@ -23,14 +23,17 @@ extension Engine {
     /// Terminates the instance and, with `includeSubOrchestrations`, its running descendants;
     /// returns once every termination it recorded is durable.
     ///
-    /// A terminated instance is terminated again only for its tree: a crash may have cut the
-    /// descent short (the parent's end durable, a child's not). Then it finishes the descent and
-    /// returns normally if it terminated any descendant; with nothing left to terminate it throws
-    /// `invalidStatus`, as a repeat of any finished instance does.
+    /// The parent's `ExecutionTerminated` records that the tree goes too, so a crash that cuts
+    /// the descent short (the parent's end durable, a child's not) is finished at recovery
+    /// (`terminateTreesCutShort`). A terminated instance is terminated again only for its tree:
+    /// then it finishes the descent and returns normally if it terminated any descendant; with
+    /// nothing left to terminate it throws `invalidStatus`, as a repeat of any finished instance does.
     func terminate(_ id: String, reason: String?, includeSubOrchestrations: Bool) async throws {
         try checkReason(reason, of: id, operation: "terminate")
         do {
-            try await deliverDurably(.executionTerminated(reason: reason), to: id, operation: "terminate") { !$0.isFinished }
+            let terminated = HistoryEvent.Kind.executionTerminated(
+                reason: reason, includeSubOrchestrations: includeSubOrchestrations)
+            try await deliverDurably(terminated, to: id, operation: "terminate") { !$0.isFinished }
         } catch DurableError.invalidStatus(let instanceId, .terminated, let operation) where includeSubOrchestrations {
             guard await terminateDescendants(of: id, reason: reason) else {
                 throw DurableError.invalidStatus(instanceId: instanceId, status: .terminated, operation: operation)
@@ -41,13 +44,19 @@ extension Engine {
         await terminateDescendants(of: id, reason: reason)
     }
 
-    /// Terminates the running children of `id` and theirs, durably; returns whether it terminated any.
-    /// Terminated children are descended into too: their own descent may have been cut short.
+    /// Terminates the running children of `id`'s current execution and theirs, durably; returns
+    /// whether it terminated any. Terminated children are descended into too: their own descent
+    /// may have been cut short.
+    ///
+    /// Children are those this execution started (``ParentInstance/executionId``): those of an
+    /// earlier execution — before a continue-as-new, or of a reused id — are not its to end.
+    /// Links written before executions had ids match a parent execution without one.
     @discardableResult
     private func terminateDescendants(of id: String, reason: String?) async -> Bool {
-        let children = table.withLock { table in
-            table.records.values.filter { record in
-                record.status.parent?.instanceId == id
+        let children = table.withLock { table -> [String] in
+            guard let execution = table.records[id]?.status.executionId else { return [] }
+            return table.records.values.filter { record in
+                record.status.parent.map { $0.instanceId == id && $0.executionId == execution } == true
                     && (!record.status.runtimeStatus.isFinished || record.status.runtimeStatus == .terminated)
             }
             .map(\.status.instanceId).sorted()

@@ -2,15 +2,19 @@ import Foundation
 
 /// Loading the store's histories when a runtime starts, and the instances this build cannot run.
 extension Engine {
-    /// Loads every history in the store and resumes the instances that had not finished.
+    /// Loads every history in the store and resumes the instances that had not finished; returns
+    /// where the last record it made is, for the caller to wait until it is durable.
     ///
     /// An unfinished instance whose orchestration is not registered stays loaded as
     /// `notRegistered`, its history untouched: a runtime that registers the orchestration again
-    /// resumes it where it left off.
-    func recover() throws {
+    /// resumes it where it left off. Descendants of a tree termination a crash cut short are
+    /// terminated first, and do not resume (`terminateTreesCutShort`).
+    func recover() throws -> JournalPosition? {
         var resumed: [(OrchestrationInstance, InstanceStatus)] = []
         var senders: [(String, [HistoryEvent])] = []
-        for (id, history) in try store.allHistories() {
+        var histories = try store.allHistories()
+        let treeTerminations = try terminateTreesCutShort(in: &histories)
+        for (id, history) in histories {
             guard var status = InstanceStatus(instanceId: id, events: history) else { continue }
             var instance: OrchestrationInstance?
             if !status.runtimeStatus.isFinished {
@@ -35,6 +39,7 @@ extension Engine {
         // A crash may have come between a send's record and its delivery: every send goes again,
         // and its receiver drops the ones it has.
         for (id, history) in senders { redeliverSends(in: history, of: id) }
+        return treeTerminations
     }
 
     /// A client's event, suspension, resumption or termination for a `notRegistered` instance.

@@ -3,28 +3,37 @@ import Foundation
 /// `context.sendEvent`, exactly once: the sender records its `EventSent` first, the event is
 /// delivered once that record is durable, and recovery delivers every recorded send again. The
 /// receiver records the send's id with its `EventRaised` and drops a repeat (see `deliver`).
+///
+/// Which execution of the target gets it is decided when the send is recorded: `EventSent`
+/// names the target's execution that took events then, and only that execution gets the event,
+/// live and at recovery alike — never a later one, whatever the clocks say.
 extension Engine {
     /// The id of the event a send delivers: the sender's instance, its execution and the send's
-    /// sequence number. The execution is its id; a history written before executions had ids
-    /// names it by its `ExecutionStarted` timestamp. Only this function derives it.
-    static func sentEventId(sender: String, execution: (id: String, startedAt: Date), sequence: Int) -> String {
-        let name = execution.id.isEmpty ? String(execution.startedAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16) : execution.id
-        return "\(sender)/\(name)/\(sequence)"
+    /// sequence number. Only this function derives it.
+    static func sentEventId(sender: String, execution: String, sequence: Int) -> String {
+        "\(sender)/\(execution)/\(sequence)"
     }
 
-    /// A send the code recorded at `position`: delivered once the record is durable (under strict
-    /// durability, with the rest of the drain's effects), so a crash cannot leave an event
-    /// delivered whose send is lost; recovery delivers what a crash left undelivered.
-    func dispatchSend(
-        to targetId: String, name: String, input: Payload, sequence: Int, from instance: OrchestrationInstance,
-        after position: JournalPosition?
-    ) {
-        guard let position else { return }  // not recorded: the instance stops (`InstanceStatus.storageFailure`)
-        let sentAt = now()
-        guard let execution = table.withLock({ $0.records[instance.instanceId].map { ($0.status.executionId, $0.status.createdAt) } })
-        else { return }
-        let id = Self.sentEventId(sender: instance.instanceId, execution: execution, sequence: sequence)
-        let send: @Sendable () -> Void = { [self] in deliverSent(id: id, to: targetId, name: name, input: input, sentAt: sentAt) }
+    /// Records a send of `instance` with the target's execution it goes to, and delivers it once
+    /// the record is durable (under strict durability, with the rest of the drain's effects), so a
+    /// crash cannot leave an event delivered whose send is lost; recovery delivers what a crash
+    /// left undelivered.
+    func recordSend(_ event: HistoryEvent, for instance: OrchestrationInstance) throws -> JournalPosition? {
+        guard case .eventSent(let sequence, let targetId, let name, let input, _) = event.kind else { return nil }
+        let (target, sender) = table.withLock { table in
+            (table.records[targetId].map(\.executionTakingEvents) ?? "", table.records[instance.instanceId]?.status)
+        }
+        let recorded = HistoryEvent(
+            .eventSent(sequence: sequence, instanceId: targetId, name: name, input: input, targetExecution: target),
+            at: event.timestamp)
+        guard let position = try instance.executor.recordUnlessTerminated({ try store.append(recorded, to: instance.instanceId) })
+        else { return nil }
+        if gate.holds(instance) { gate.wait(for: position, recordedBy: instance) }
+        guard let sender else { return position }  // gone from the table: nobody runs it; a restart sends it from history
+        let id = Self.sentEventId(sender: instance.instanceId, execution: sender.executionName, sequence: sequence)
+        let send: @Sendable () -> Void = { [self] in
+            deliverSent(id: id, to: targetId, execution: target, name: name, input: input, sentAt: event.timestamp, live: true)
+        }
         if gate.holds(instance) {
             gate.hold(for: instance, send)
         } else if store.isDurable(position) {
@@ -34,32 +43,64 @@ extension Engine {
                 if case .success = result { send() }  // else the sender fails; a restart sends it from history
             }
         }
+        return position
     }
 
-    /// Delivers every send `history` records, for recovery: the receiver drops those it has.
+    /// Delivers every send `history` records, for recovery, by the rule a live send follows: the
+    /// receiver drops those it has.
     func redeliverSends(in history: [HistoryEvent], of sender: String) {
         guard let first = history.first, case .executionStarted(_, _, _, _, let executionId) = first.kind else { return }
+        let execution = InstanceStatus.executionName(id: executionId, startedAt: first.timestamp)
         for event in history {
-            guard case .eventSent(let sequence, let targetId, let name, let input) = event.kind else { continue }
-            let id = Self.sentEventId(sender: sender, execution: (executionId, first.timestamp), sequence: sequence)
-            deliverSent(id: id, to: targetId, name: name, input: input, sentAt: event.timestamp)
+            guard case .eventSent(let sequence, let targetId, let name, let input, let target) = event.kind else { continue }
+            let id = Self.sentEventId(sender: sender, execution: execution, sequence: sequence)
+            deliverSent(id: id, to: targetId, execution: target, name: name, input: input, sentAt: event.timestamp, live: false)
         }
     }
 
-    /// Delivers a sent event to the target's current execution if it existed when the send was
-    /// recorded (an execution started later never gets it, live or at recovery alike); a finished
-    /// or missing target drops it.
-    private func deliverSent(id: String, to targetId: String, name: String, input: Payload, sentAt: Date) {
-        guard
-            let target = table.withLock({ table -> OrchestrationInstance? in
-                guard let record = table.records[targetId], record.status.createdAt <= sentAt else { return nil }
-                return record.live
-            })
-        else { return }
+    /// Delivers a sent event to the target's execution the send named (see
+    /// ``HistoryEvent/Kind/eventSent(sequence:instanceId:name:input:targetExecution:)``); any
+    /// other execution, a finished or a missing target drops it. A live send dropped because
+    /// another execution runs now is logged; recovery's repeats are not (they would be each restart).
+    private func deliverSent(
+        id: String, to targetId: String, execution: String?, name: String, input: Payload, sentAt: Date, live: Bool
+    ) {
+        let (target, other) = table.withLock { table -> (OrchestrationInstance?, String?) in
+            guard let record = table.records[targetId], let live = record.live else { return (nil, nil) }
+            guard let execution else {  // written before sends named their target's execution
+                return record.status.createdAt <= sentAt ? (live, nil) : (nil, nil)
+            }
+            let running = record.status.executionName
+            return running == execution ? (live, nil) : (nil, running)
+        }
+        guard let target else {
+            if live, let other, let execution, !execution.isEmpty {
+                log("Dropped event '\(name)' (\(id)) to '\(targetId)': it was sent to execution \(execution), which is over; execution \(other) runs now")
+            }
+            return
+        }
         do {
             gate.delivered(try deliver(.eventRaised(name: name, input: input, sourceEventId: id), to: target), to: target)
         } catch {
             target.executor.post(.storageFailure(String(describing: error)))
         }
+    }
+}
+
+extension InstanceRecord {
+    /// The name of the execution a send recorded now goes to (see `InstanceStatus.executionName`),
+    /// or empty if none takes events: the instance finished, or its code is not here to run.
+    var executionTakingEvents: String {
+        live != nil && !status.runtimeStatus.isFinished ? status.executionName : ""
+    }
+}
+
+extension InstanceStatus {
+    /// How sends name this execution: its id; a history written before executions had ids names
+    /// it by its `ExecutionStarted` timestamp.
+    var executionName: String { Self.executionName(id: executionId, startedAt: createdAt) }
+
+    static func executionName(id: String, startedAt: Date) -> String {
+        id.isEmpty ? String(startedAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16) : id
     }
 }

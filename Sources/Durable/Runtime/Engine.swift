@@ -17,6 +17,8 @@ final class Engine: InstanceHost {
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
     let payloadLimit: PayloadLimit
+    /// Where the engine says what it did on its own (``DurableRuntime/Configuration/log``).
+    let log: @Sendable (String) -> Void
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -25,6 +27,7 @@ final class Engine: InstanceHost {
         self.registry = registry
         self.store = store
         self.payloadLimit = payloadLimit
+        self.log = configuration.log
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
         let pool = ActivityWorkerPool(
@@ -243,6 +246,8 @@ final class Engine: InstanceHost {
     // MARK: InstanceHost
 
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance) throws -> JournalPosition? {
+        // A send is recorded with the target's execution it goes to, and delivered from there.
+        if case .eventSent = event.kind { return try recordSend(event, for: instance) }
         // A client terminated the execution: nothing more is recorded, and the instance learns of
         // it (`OrchestrationInstance.isTerminated`) before it dispatches anything. A store failure
         // throws, and stops the instance (see `OrchestrationInstance.record`).
@@ -262,8 +267,8 @@ final class Engine: InstanceHost {
     func issued(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {}
 
     func dispatch(_ command: Command, sequence: Int, from instance: OrchestrationInstance, after position: JournalPosition?) {
-        if case .sendEvent(let targetId, let name, let input) = command {
-            dispatchSend(to: targetId, name: name, input: input, sequence: sequence, from: instance, after: position)
+        if case .sendEvent = command {
+            return  // `recordSend` delivered it
         } else if gate.holds(instance) {
             gate.hold(for: instance) { [self] in carryOut(command, sequence: sequence, from: instance) }
         } else {
@@ -294,7 +299,7 @@ final class Engine: InstanceHost {
                 report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
             }
         case .sendEvent:
-            break  // `dispatch` delivers it
+            break  // `recordSend` delivers it
         }
     }
 
@@ -441,14 +446,24 @@ final class Engine: InstanceHost {
         parent?.executor.post(.storageFailure(reason))
     }
 
-    /// Tells the parent execution that created `child` that it ended. Dropped — recorded nowhere —
-    /// if that execution is over: the parent finished, continued as new, or its id was reused,
-    /// and the execution running now never called this child.
+    /// Tells the parent execution that created `child` that it ended. Dropped if that execution
+    /// is over: the parent finished, continued as new, or its id was reused, and the execution
+    /// running now never called this child. The result stays recorded in the child's history; a
+    /// drop because another execution of the parent exists now is logged.
     func reportToParent(_ child: InstanceStatus) {
-        guard let parent = child.parent,
-            let live = table.withLock({ $0.records[parent.instanceId]?.live }),
-            live.executionId == parent.executionId
-        else { return }
+        guard let parent = child.parent else { return }
+        let (live, current) = table.withLock { table in
+            (table.records[parent.instanceId]?.live, table.records[parent.instanceId]?.status.executionId)
+        }
+        guard let live, live.executionId == parent.executionId else {
+            if let current, current != parent.executionId {
+                log(
+                    "Dropped the end (\(child.runtimeStatus)) of sub-orchestration '\(child.instanceId)': its parent "
+                        + "'\(parent.instanceId)' runs execution \(current.isEmpty ? "(unnamed)" : current) now, not "
+                        + "\(parent.executionId.isEmpty ? "(unnamed)" : parent.executionId) that called it")
+            }
+            return
+        }
         switch child.runtimeStatus {
         case .completed:
             report(.subOrchestrationCompleted(sequence: parent.sequence, result: child.output ?? .empty), to: live)

@@ -47,13 +47,41 @@ struct ParentOfWaiter: Orchestration {
 
         try await runtime.client.terminate("p", reason: "stop", includeSubOrchestrations: true)
         #expect(try await runtime.client.status(of: "p:0").runtimeStatus == .terminated)
-        #expect(store.history(of: "p:0")?.last?.kind == .executionTerminated(reason: "stop"))
+        #expect(store.history(of: "p:0")?.last?.kind == .executionTerminated(reason: "stop", includeSubOrchestrations: true))
 
         // Nothing left to terminate: a repeat is an error again, as is one without the tree.
         await #expect(throws: DurableError.self) {
             try await runtime.client.terminate("p", reason: "stop", includeSubOrchestrations: true)
         }
         await #expect(throws: DurableError.self) { try await runtime.client.terminate("p", reason: "stop") }
+    }
+
+    /// The parent's id now runs another execution (reused, or continued as new) than the one that
+    /// started the running child: terminating the parent's tree must leave that child alone (the
+    /// old code chose children by instance id and terminated it).
+    @Test func terminatingATreeLeavesTheChildrenOfAnEarlierExecutionOfTheId() async throws {
+        let store = InMemoryHistoryStore(histories: [
+            "p": [
+                event(.executionStarted(
+                    name: WaitsForever.name, input: try Payload(encoding: 1), parent: nil, scheduledStart: nil,
+                    executionId: "second"), 3),
+            ],
+            "p:0": [
+                event(.executionStarted(
+                    name: WaitsForever.name, input: try Payload(encoding: 1),
+                    parent: ParentInstance(instanceId: "p", sequence: 0, executionId: "first"), scheduledStart: nil,
+                    executionId: "child"), 1),
+            ],
+        ])
+        let runtime = try await DurableRuntime(storage: .store(store)) {
+            ParentOfWaiter.self
+            WaitsForever.self
+        }
+        defer { runtime.shutdown() }
+        try await runtime.client.terminate("p", reason: "stop", includeSubOrchestrations: true)
+        #expect(try await runtime.client.status(of: "p").runtimeStatus == .terminated)
+        #expect(try await runtime.client.status(of: "p:0").runtimeStatus == .running)
+        #expect(store.history(of: "p:0")?.count == 1)
     }
 
     /// `terminate` returns only once every child's termination is durable: the parent's
@@ -85,10 +113,10 @@ struct ParentOfWaiter: Orchestration {
             try await runtime.client.terminate("p", reason: "stop", includeSubOrchestrations: true)
             first.note("terminate returned")
         }
-        for _ in 0..<1000 where store.history(of: "p:0")?.last?.kind != .executionTerminated(reason: "stop") {
+        for _ in 0..<1000 where store.history(of: "p:0")?.last?.kind != .executionTerminated(reason: "stop", includeSubOrchestrations: true) {
             try await Task.sleep(for: .milliseconds(2))
         }
-        #expect(store.history(of: "p:0")?.last?.kind == .executionTerminated(reason: "stop"))
+        #expect(store.history(of: "p:0")?.last?.kind == .executionTerminated(reason: "stop", includeSubOrchestrations: true))
         try await Task.sleep(for: .milliseconds(30))
         first.note("the child's termination was recorded but is not durable")
         #expect(await first.winner() == "the child's termination was recorded but is not durable")

@@ -24,11 +24,15 @@ import Testing
             .timerFired(sequence: 5, fireAt: start.addingTimeInterval(60)),
             .eventRaised(name: "go", input: payload),
             .eventRaised(name: "sent", input: payload, sourceEventId: "sender/1f/6"),
-            .eventSent(sequence: 6, instanceId: "other", name: "ping", input: payload),
+            .eventSent(sequence: 6, instanceId: "other", name: "ping", input: payload),  // kind 11: no target execution
+            .eventSent(sequence: 7, instanceId: "other", name: "ping", input: payload, targetExecution: "0123456789abcde"),
+            .eventSent(sequence: 8, instanceId: "gone", name: "ping", input: payload, targetExecution: ""),
             .executionSuspended(reason: "why"),
             .executionResumed(reason: nil),
             .customStatusSet(payload),
             .executionTerminated(reason: "stop"),
+            .executionTerminated(reason: "stop", includeSubOrchestrations: true),
+            .executionTerminated(reason: nil, includeSubOrchestrations: true),
             .executionCompleted(output: payload),
             .executionFailed(failure),
         ]

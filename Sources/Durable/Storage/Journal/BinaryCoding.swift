@@ -160,14 +160,21 @@ extension BinaryWriter {
             // back to back, so an event's end is not the record's. Histories written before it
             // hold only kind 10, which still decodes.
             byte(19); string(name); payload(input); string(source)
-        case .eventSent(let sequence, let instanceId, let name, let input):
+        case .eventSent(let sequence, let instanceId, let name, let input, nil):
             byte(11); int(sequence); string(instanceId); string(name); payload(input)
+        case .eventSent(let sequence, let instanceId, let name, let input, let targetExecution?):
+            // Kind 21: kind 11 with the target's execution. Kind 11 (written before sends named
+            // it) still decodes, with `targetExecution` nil.
+            byte(21); int(sequence); string(instanceId); string(name); payload(input); string(targetExecution)
         case .executionSuspended(let reason):
             byte(12); optional(reason) { $0.string($1) }
         case .executionResumed(let reason):
             byte(13); optional(reason) { $0.string($1) }
-        case .executionTerminated(let reason):
+        case .executionTerminated(let reason, false):
             byte(14); optional(reason) { $0.string($1) }
+        case .executionTerminated(let reason, true):
+            // Kind 20: kind 14 for a whole tree. Histories written before it hold only kind 14.
+            byte(20); optional(reason) { $0.string($1) }
         case .customStatusSet(let status):
             byte(15); payload(status)
         case .executionCompleted(let output):
@@ -218,7 +225,12 @@ extension BinaryReader {
             kind = .eventSent(sequence: try int(), instanceId: try string(), name: try string(), input: try payload())
         case 12: kind = .executionSuspended(reason: try optional { try $0.string() })
         case 13: kind = .executionResumed(reason: try optional { try $0.string() })
+        case 21:
+            kind = .eventSent(
+                sequence: try int(), instanceId: try string(), name: try string(), input: try payload(),
+                targetExecution: try string())
         case 14: kind = .executionTerminated(reason: try optional { try $0.string() })
+        case 20: kind = .executionTerminated(reason: try optional { try $0.string() }, includeSubOrchestrations: true)
         case 15: kind = .customStatusSet(try payload())
         case 16: kind = .executionCompleted(output: try payload())
         case 17: kind = .executionFailed(try failureDetails())

@@ -37,6 +37,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// the error it throws, and went on to wait for something: the instance fails instead of doing
     /// more work and continuing as new anyway. Let that error propagate out of `run`.
     case continueAsNewCaught(instanceId: String)
+    /// The code of instance `instanceId` called `operation` on the context of another instance,
+    /// `owner` (kept in a shared variable or closure). Only the instance that did it fails.
+    case usedAnotherInstancesContext(instanceId: String, owner: String, operation: String)
     /// ``DurableClient/result(of:as:timeout:)`` found the instance terminated by a client, with the
     /// reason it gave (``InstanceStatus/terminationReason``), if any. A terminated instance has no
     /// output; it did not fail either, so this is not an ``OrchestrationFailure``.
@@ -101,6 +104,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
         case .continueAsNewCaught(let id):
             "Orchestration '\(id)' called continueAsNew, caught the error it throws and went on. Let that error"
                 + " propagate out of run (rethrow it from a catch-all, or call continueAsNew outside do/catch)."
+        case .usedAnotherInstancesContext(let id, let owner, let operation):
+            "Orchestration '\(id)' called \(operation) on the context of instance '\(owner)'. Each orchestration must"
+                + " use only the context passed to its own run(_:context:); do not keep a context in shared state."
         case .terminated(let id, let reason):
             "Instance '\(id)' was terminated" + (reason.map { ": \($0)" } ?? ".")
         case .instanceStopped(let id):

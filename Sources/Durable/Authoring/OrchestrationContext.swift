@@ -98,8 +98,12 @@ public struct OrchestrationContext: Sendable {
 
     /// The current time, from history: the timestamp of the event being processed. It stands still
     /// between events and is identical on replay. Use it instead of `Date()`.
+    ///
+    /// Read from outside the instance's code (another task, another instance, after it ended) it
+    /// is `Date.distantPast` — never a plausible time — and the misuse fails the instance (or is
+    /// logged, once the instance has ended).
     public var now: Date {
-        instance.isOnExecutor(operation: "now") ? OrchestrationInstance.Unchecked.currentTime(instance) : Date()
+        instance.isOnExecutor(operation: "now") ? OrchestrationInstance.Unchecked.currentTime(instance) : .distantPast
     }
 
     /// Waits on a durable timer: recorded in history, so a restart resumes the wait instead of
@@ -162,13 +166,22 @@ public struct OrchestrationContext: Sendable {
     // MARK: Identity, status, lifecycle
 
     /// A new UUID that is the same on every replay. Use it instead of `UUID()`.
+    ///
+    /// Called from outside the instance's code it returns the all-zero UUID, and the misuse fails
+    /// the instance (or is logged, once the instance has ended).
     public func newUUID() -> UUID {
-        instance.withIsolation(operation: "newUUID()") { $0.newUUID() } ?? UUID()
+        instance.withIsolation(operation: "newUUID()") { $0.newUUID() } ?? Self.misuseUUID
     }
 
+    /// The all-zero UUID: what ``newUUID()`` returns when misused, never a UUID it makes.
+    static let misuseUUID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
     /// Whether the code is re-running steps history already holds. Use it to keep logs from repeating.
+    ///
+    /// Read from outside the instance's code it is `true`, so a guarded side effect is skipped,
+    /// and the misuse fails the instance (or is logged, once the instance has ended).
     public var isReplaying: Bool {
-        instance.withIsolation(operation: "isReplaying") { $0.isReplaying } ?? false
+        instance.withIsolation(operation: "isReplaying") { $0.isReplaying } ?? true
     }
 
     /// Publishes a value that clients see in ``InstanceStatus/customStatus`` while the instance runs.

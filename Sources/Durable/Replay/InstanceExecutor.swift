@@ -199,6 +199,14 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         try state.withLock { state in state.lifecycle.mayRecord ? try append() : nil }
     }
 
+    /// Whether the execution ended: its code returned, failed or was stopped.
+    var hasEnded: Bool {
+        state.withLock { state in
+            if case .ended = state.lifecycle.phase { return true }
+            return false
+        }
+    }
+
     /// The reason of the termination recorded for this execution; `nil` if none was.
     var termination: String?? {
         state.withLock { $0.lifecycle.termination }
@@ -268,9 +276,9 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func runDrain() {
-        let wasDraining = DrainingThread.isDraining
-        DrainingThread.isDraining = true
-        defer { DrainingThread.isDraining = wasDraining }
+        let outer = DrainingThread.mark
+        DrainingThread.mark = Unmanaged.passUnretained(self).toOpaque()
+        defer { DrainingThread.mark = outer }
         drainingThread.store(currentThreadID(), ordering: .releasing)
         let instance = self.instance
         var batch: [QueuedJob] = []
@@ -371,6 +379,8 @@ enum OutsideResumption: Sendable {
     case cancellation
     /// Code running elsewhere (`Task.detached`, `Task {}`) used the context for `operation`.
     case escaped(operation: String)
+    /// This instance's code used another instance's context (`owner`'s) for `operation`.
+    case usedAnotherContext(owner: String, operation: String)
 
     func failure(of instanceId: String) -> FailureDetails {
         switch self {
@@ -383,6 +393,8 @@ enum OutsideResumption: Sendable {
             FailureDetails(DurableError.resumedOutsideDurable(instanceId: instanceId, how: "its task was cancelled from outside Durable"))
         case .escaped(let operation):
             FailureDetails(DurableError.escapedExecutor(instanceId: instanceId, operation: operation))
+        case .usedAnotherContext(let owner, let operation):
+            FailureDetails(DurableError.usedAnotherInstancesContext(instanceId: instanceId, owner: owner, operation: operation))
         }
     }
 }
@@ -447,17 +459,31 @@ private func currentThreadID() -> UInt {
     #endif
 }
 
-/// Whether the current thread is inside some instance's drain, so drains never nest.
+/// Whether the current thread is inside some instance's drain, so drains never nest, and whose.
 enum DrainingThread {
     private static let key = ThreadLocalKey()
+    /// Marks a thread that must not drain inline but drains no executor (the journal's writer).
+    private static var elsewhere: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: 1) }
 
     static var isDraining: Bool {
-        get { key.isSet }
-        set { key.isSet = newValue }
+        get { key.value != nil }
+        set { key.value = newValue ? elsewhere : nil }
+    }
+
+    /// The executor this thread is draining, if any: the instance whose code runs here now.
+    static var executor: InstanceExecutor? {
+        guard let mark = key.value, mark != elsewhere else { return nil }
+        return Unmanaged<InstanceExecutor>.fromOpaque(mark).takeUnretainedValue()
+    }
+
+    /// The raw mark: an unretained executor (it outlives its drain), ``elsewhere``, or `nil`.
+    fileprivate static var mark: UnsafeMutableRawPointer? {
+        get { key.value }
+        set { key.value = newValue }
     }
 }
 
-/// A per-thread flag.
+/// A per-thread value: a flag, or a pointer.
 final class ThreadLocalKey: Sendable {
     private let key: pthread_key_t
 
@@ -465,6 +491,11 @@ final class ThreadLocalKey: Sendable {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         self.key = key
+    }
+
+    var value: UnsafeMutableRawPointer? {
+        get { pthread_getspecific(key) }
+        set { pthread_setspecific(key, newValue) }
     }
 
     var isSet: Bool {

@@ -5,6 +5,8 @@ import Foundation
 protocol InstanceHost: AnyObject, Sendable {
     /// The time to stamp on new events.
     func now() -> Date
+    /// Tells a person about a misuse that has no instance left to fail (the runtime's log).
+    func warn(_ message: String)
     /// How large a value the code may put into history; an instance reads it once, when it is made.
     var payloadLimit: PayloadLimit { get }
     /// Appends an event the code produced (a command, a custom status, the end) to the history.

@@ -62,6 +62,12 @@ actor OrchestrationInstance {
     private var isSuspended = false
     private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool)?
     private var isFinished = false
+    /// Whether a wait begun after the execution ended (or was terminated) has been refused with an
+    /// error yet. Only the first is: code that swallows errors and calls again in a loop would
+    /// otherwise spin forever without suspending, keeping the drain (and a thread) busy and the
+    /// termination from being handled. Later ones are parked, never resumed: the code is abandoned.
+    private var hasRefusedAfterEnd = false
+    private var parkedAfterEnd: [UnsafeContinuation<Payload, any Error>] = []
     /// The store's error, once it could not record one of this instance's events: nothing more is
     /// recorded for it, and it stops (see `record(_:)`). Read and set on the executor.
     private var storageFailure: String?
@@ -136,7 +142,17 @@ actor OrchestrationInstance {
     /// the instance fails with a clear error, and the caller must not touch the instance.
     nonisolated func isOnExecutor(operation: @autoclosure () -> String) -> Bool {
         guard executor.isCurrentThreadDraining else {
-            executor.noteMisuse(.escaped(operation: operation()))
+            if let other = DrainingThread.executor {
+                // Another instance's code holds this context (a stored closure, a shared
+                // variable): that instance is the one misbehaving, not this one.
+                other.noteMisuse(.usedAnotherContext(owner: instanceId, operation: operation()))
+            } else if executor.hasEnded {
+                host.warn(
+                    "Orchestration '\(instanceId)' used its context (\(operation())) after it ended, from code that outlived"
+                        + " it (a stored closure, an unstructured task); the call had no effect (a fixed value or an error).")
+            } else {
+                executor.noteMisuse(.escaped(operation: operation()))
+            }
             return false
         }
         return true
@@ -189,8 +205,14 @@ actor OrchestrationInstance {
             to: (@Sendable (OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void).self)
     }
 
+    /// The error for the caller of `operation` off this instance's executor: another instance's
+    /// code (its drain runs on this thread) is named as the misuser; otherwise the code escaped.
     private nonisolated func escaped(_ operation: String) -> DurableError {
-        DurableError.escapedExecutor(instanceId: instanceId, operation: operation)
+        // `instance` is read on the thread draining `other`, the only one that may read it.
+        if let other = DrainingThread.executor, other !== executor, let misuser = other.instance?.instanceId {
+            return .usedAnotherInstancesContext(instanceId: misuser, owner: instanceId, operation: operation)
+        }
+        return .escapedExecutor(instanceId: instanceId, operation: operation)
     }
 
     /// Issues a command and suspends until its result is in history. Cancelling the awaiting task
@@ -298,7 +320,7 @@ actor OrchestrationInstance {
     /// check reads the current task from thread-local storage, on every step.
     private func accepts(_ continuation: UnsafeContinuation<Payload, any Error>, cancellable: Bool = true) -> Bool {
         if isFinished {
-            continuation.resume(throwing: DurableError.instanceStopped(instanceId))
+            refuseAfterEnd(continuation, DurableError.instanceStopped(instanceId))
             return false
         }
         if continueAsNewRequest != nil {
@@ -314,6 +336,14 @@ actor OrchestrationInstance {
             return false
         }
         return true
+    }
+
+    /// Ends a wait the code began after the execution ended or was terminated: the first with
+    /// `error`, every later one by parking it (see ``hasRefusedAfterEnd``).
+    private func refuseAfterEnd(_ continuation: UnsafeContinuation<Payload, any Error>, _ error: any Error) {
+        if hasRefusedAfterEnd { return parkedAfterEnd.append(continuation) }
+        hasRefusedAfterEnd = true
+        continuation.resume(throwing: error)
     }
 
     private func schedule(
@@ -365,13 +395,13 @@ actor OrchestrationInstance {
             // Recorded before it is delivered (once the record is durable); recovery delivers a
             // recorded send again and the receiver drops a repeat, so it arrives exactly once.
             let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
-            if position == nil, isTerminated { return continuation.resume(throwing: CancellationError()) }
+            if position == nil, isTerminated { return refuseAfterEnd(continuation, CancellationError()) }
             if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }
             continuation.resume(returning: .empty)
         } else {
             replaysHistory = false
             let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
-            if position == nil, isTerminated { return continuation.resume(throwing: CancellationError()) }
+            if position == nil, isTerminated { return refuseAfterEnd(continuation, CancellationError()) }
             pending.insert(.init(command: command, continuation: continuation), for: sequence)
             // Not recorded: not carried out either; the instance is stopping, and a restart issues it again.
             if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }

@@ -68,6 +68,8 @@ final class ReplayHost: InstanceHost {
 
     func now() -> Date { clock }
 
+    func warn(_ message: String) {}  // a replay in isolation has no log; nothing outlives it
+
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition? {
         state.withLock { $0.newEvents.append(event) }
         return nil

@@ -38,6 +38,8 @@ final class Engine: InstanceHost {
 
     func now() -> Date { timers.clock.now }
 
+    func warn(_ message: String) { log(message) }
+
     // MARK: Starting and recovering instances
 
     /// Starts a new instance; returns once its ExecutionStarted event is durable.

@@ -166,3 +166,88 @@ struct SwallowsContinueAsNew: Orchestration {
         #expect(!history.contains { if case .taskScheduled = $0.kind { true } else { false } }, "the activity was issued")
     }
 }
+
+/// Keeps contexts where other code can reach them: the misuse under test.
+final class ContextBox: @unchecked Sendable {
+    // @unchecked: `contexts` is only read and written under `lock`.
+    private let lock = NSLock()
+    private var contexts: [String: OrchestrationContext] = [:]
+
+    func put(_ context: OrchestrationContext, as key: String) { lock.withLock { contexts[key] = context } }
+    func get(_ key: String) -> OrchestrationContext? { lock.withLock { contexts[key] } }
+}
+
+let leakedContexts = ContextBox()
+
+/// Leaves its context behind, then (`wait`) waits for an event or returns at once.
+struct LeavesContext: Orchestration {
+    func run(_ mode: String, context: OrchestrationContext) async throws -> String {
+        leakedContexts.put(context, as: context.instanceId)
+        if mode == "wait" { return try await context.waitForEvent("go", as: String.self) }
+        return "done"
+    }
+}
+
+/// Calls an activity through another instance's context, which `owner` names.
+struct UsesAnotherContext: Orchestration {
+    func run(_ owner: String, context: OrchestrationContext) async throws -> String {
+        guard let foreign = leakedContexts.get(owner) else { return "no context" }
+        return try await foreign.call(Step.self, "borrowed")
+    }
+}
+
+/// Collects what the runtime logs.
+final class LogLines: @unchecked Sendable {
+    // @unchecked: `lines` is only read and written under `lock`.
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+@Suite struct ContextMisuseTests {
+    /// Before: `now` was the wall clock, `newUUID()` a random UUID and `isReplaying` false —
+    /// plausible values — and nothing said anything was wrong.
+    @Test func aContextUsedAfterItsInstanceEndedGivesFixedValuesAndIsLogged() async throws {
+        let log = LogLines()
+        let runtime = try await DurableRuntime(storage: .memory, configuration: .init(log: { log.append($0) })) {
+            LeavesContext.self
+        }
+        let id = try await runtime.client.start(LeavesContext.self, input: "return", instanceId: "ended")
+        _ = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        let context = try #require(leakedContexts.get("ended"))
+
+        #expect(context.now == .distantPast)
+        #expect(context.newUUID() == UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        #expect(context.isReplaying)
+        context.setCustomStatus("late")
+        #expect(try await runtime.client.status(of: id).customStatus == nil)
+        let warnings = log.all.filter { $0.contains("'ended' used its context") }
+        #expect(warnings.count == 4, "\(log.all)")
+        #expect(try await runtime.client.status(of: id).runtimeStatus == .completed)
+    }
+
+    /// Before: the owner failed with escapedExecutor (it did nothing wrong) and the misuser failed
+    /// only because the error reached its code.
+    @Test func usingAnotherInstancesContextFailsOnlyTheMisuserAndNamesIt() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            LeavesContext.self
+            UsesAnotherContext.self
+            Step()
+        }
+        let owner = try await runtime.client.start(LeavesContext.self, input: "wait", instanceId: "owner")
+        _ = try await runtime.client.waitForStart(of: owner, timeout: .seconds(10))
+        while leakedContexts.get("owner") == nil { await Task.yield() }
+
+        let misuser = try await runtime.client.start(UsesAnotherContext.self, input: "owner", instanceId: "misuser")
+        let failed = try await runtime.client.waitForCompletion(of: misuser, timeout: .seconds(10))
+        #expect(failed.runtimeStatus == .failed)
+        #expect(failed.failure?.message.contains("'misuser' called call(Step) on the context of instance 'owner'") == true,
+            "\(failed.failure?.message ?? "")")
+
+        // The owner did nothing wrong: it still runs, and finishes.
+        #expect(try await runtime.client.status(of: owner).runtimeStatus == .running)
+        try await runtime.client.raiseEvent(owner, name: "go", payload: "fine")
+        #expect(try await runtime.client.result(of: owner, as: LeavesContext.self, timeout: .seconds(10)) == "fine")
+    }
+}

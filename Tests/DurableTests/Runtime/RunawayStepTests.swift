@@ -1,0 +1,50 @@
+import Durable
+import Foundation
+import Synchronization
+import Testing
+
+/// Retries forever, swallowing every error — the termination's included.
+struct RetriesForever: Orchestration {
+    static let iterations = Atomic<Int>(0)
+    static let errors = Atomic<Int>(0)
+
+    func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
+        while true {
+            Self.iterations.add(1, ordering: .relaxed)
+            do { _ = try await context.call(Step.self, "again") } catch { Self.errors.add(1, ordering: .relaxed) }
+        }
+    }
+}
+
+@Suite struct RunawayStepTests {
+    /// Before: after the termination every call threw at once, so the loop went round forever on
+    /// the instance's executor (~80 turns a millisecond here), holding a worker thread. Now the
+    /// code gets two errors — the wait it was in, and its next call — and its next call after that
+    /// never returns: the code is abandoned.
+    @Test(.timeLimit(.minutes(1))) func terminatingCodeThatSwallowsEveryErrorStopsIt() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) {
+            RetriesForever.self
+            Misbehaves.self
+            Step()
+        }
+        let id = try await runtime.client.start(RetriesForever.self, input: 1)
+        while RetriesForever.iterations.load(ordering: .relaxed) < 3 { await Task.yield() }
+        try await runtime.client.terminate(id, reason: "stop")
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        #expect(status.runtimeStatus == .terminated)
+
+        // The code took its two errors...
+        while RetriesForever.errors.load(ordering: .relaxed) < 2 { await Task.yield() }
+        let settled = RetriesForever.iterations.load(ordering: .relaxed)
+        // ...and does not take another turn while other work runs to completion.
+        for round in 0..<20 {
+            let other = try await runtime.client.start(Misbehaves.self, input: "none", instanceId: "other-\(round)")
+            #expect(try await runtime.client.result(of: other, as: Misbehaves.self, timeout: .seconds(10)) == "after")
+        }
+        #expect(RetriesForever.iterations.load(ordering: .relaxed) == settled)
+        #expect(RetriesForever.errors.load(ordering: .relaxed) == 2)
+
+        let history = try await runtime.client.history(of: id)
+        #expect(history.last.map { if case .executionTerminated = $0.kind { true } else { false } } == true)
+    }
+}

@@ -44,6 +44,11 @@ public struct InstanceStatus: Sendable, Hashable {
     /// ``DurableError/storageFailed(instanceId:reason:)``. Restarting the runtime on the same
     /// storage, once it can write again, resumes it; `nil` otherwise.
     public var storageFailure: String? = nil
+    /// Set while the instance's code is stuck in one step: when the watchdog first saw the step
+    /// that has now run longer than ``DurableRuntime/Configuration/stalledStepLimit`` without
+    /// suspending (a blocking call, an endless loop, a deadlock). `nil` while steps return in time.
+    /// Like Temporal's "potential deadlock detected", it is a diagnostic: nothing is recorded.
+    public var stalledSince: Date? = nil
 
     /// Why the instance ended without an output: its failure, or, for one that ended otherwise
     /// (terminated), its status as a failure, with the termination's reason if it had one (cut

@@ -54,6 +54,10 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// The `TaskExecutor` entrance: the preference of the orchestration's task.
     let taskLane = TaskLane()
     private let drainingThread = Atomic<UInt>(0)
+    /// The number of the job of the code running now (counted from 1), or 0 between jobs: what
+    /// the step watchdog samples. Draining thread writes, anyone reads.
+    private let runningJob = Atomic<UInt64>(0)
+    private var jobsRun: UInt64 = 0  // draining thread only
     private let scheduling: Scheduling
     /// The instance whose messages this executor hands over. Strong on purpose: a weak reference
     /// would give the instance a side table and make every retain of it slow. The instance clears
@@ -199,6 +203,12 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         try state.withLock { state in state.lifecycle.mayRecord ? try append() : nil }
     }
 
+    /// Which job of the code runs now (a number that changes with every job), or `nil` between jobs.
+    var currentStep: UInt64? {
+        let job = runningJob.load(ordering: .relaxed)
+        return job == 0 ? nil : job
+    }
+
     /// Whether the execution ended: its code returned, failed or was stopped.
     var hasEnded: Bool {
         state.withLock { state in
@@ -325,12 +335,15 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
             case .jobs:
                 for (index, queued) in batch.enumerated() {
                     jobsLeftInBatch = batch.count - index - 1
+                    jobsRun &+= 1
+                    runningJob.store(jobsRun, ordering: .relaxed)
                     if queued.isolated {
                         queued.job.runSynchronously(isolatedTo: serial, taskExecutor: lane)
                     } else {
                         queued.job.runSynchronously(on: lane)
                     }
                 }
+                runningJob.store(0, ordering: .relaxed)
                 batch.removeAll(keepingCapacity: true)
             case .replay:
                 // History events are read straight from the instance's log, not through the mailbox.

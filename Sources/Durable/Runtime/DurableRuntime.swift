@@ -41,6 +41,11 @@ public final class DurableRuntime: Sendable {
         /// dropped because it was meant for an execution that is over, the descendants of a
         /// terminated tree terminated at recovery. One line each; standard error by default.
         public var log: @Sendable (String) -> Void
+        /// How long one step of an orchestration's code (what runs between two suspension points)
+        /// may run before the runtime reports it as stalled: a line in ``log`` and
+        /// ``InstanceStatus/stalledSince``. Orchestration code should take microseconds per step;
+        /// `nil` turns the watchdog off.
+        public var stalledStepLimit: Duration? = .seconds(5)
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB.
@@ -89,6 +94,9 @@ public final class DurableRuntime: Sendable {
         @RegistrationBuilder _ registrations: () -> [Registration]
     ) async throws {
         let payloadLimit = try PayloadLimit(configured: configuration.maxPayloadSize)
+        if let limit = configuration.stalledStepLimit, limit <= .zero {
+            throw DurableError.invalidConfiguration("stalledStepLimit is \(limit); it must be positive (nil turns the watchdog off).")
+        }
         if let retention = configuration.retention, retention < .zero {
             throw DurableError.invalidConfiguration(
                 "retention is \(retention); it must not be negative (nil keeps finished instances forever).")
@@ -102,6 +110,7 @@ public final class DurableRuntime: Sendable {
             // the runtime is handed out.
             if let recorded = try engine.recover() { try await engine.store.waitUntilDurable(recorded) }
             if let retention = configuration.retention { engine.startRetention(retention) }
+            if let limit = configuration.stalledStepLimit { engine.startStepWatchdog(limit: limit) }
         } catch {
             engine.shutdown()
             throw error

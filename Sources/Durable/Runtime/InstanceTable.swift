@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every instance the runtime knows, with whoever waits for a change in one of them.
 struct InstanceTable {
     var records: [String: InstanceRecord] = [:]
@@ -118,6 +120,9 @@ final class InstanceRecord: @unchecked Sendable {
     /// Deliveries that found `live`'s mailbox closed: it ended, and they wait to learn what comes
     /// next (a continue-as-new's execution, or the end) before they try again.
     var handoffWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The step of the live execution's code the watchdog saw running at its last look, and since
+    /// when (see `Engine.checkSteps`).
+    var watchedStep: (step: UInt64, since: Date)?
 
     init(status: InstanceStatus, live: OrchestrationInstance? = nil) {
         self.status = status

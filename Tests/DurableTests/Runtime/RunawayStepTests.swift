@@ -48,3 +48,16 @@ struct RetriesForever: Orchestration {
         #expect(history.last.map { if case .executionTerminated = $0.kind { true } else { false } } == true)
     }
 }
+
+/// Blocks its thread in one step until the test lets it go: the bug the watchdog reports.
+struct BlocksAStep: Orchestration {
+    static let entered = DispatchSemaphore(value: 0)
+    static let release = DispatchSemaphore(value: 0)
+
+    func run(_ input: Int, context: OrchestrationContext) async throws -> String {
+        _ = try await context.call(Step.self, "before")
+        Self.entered.signal()
+        Self.release.wait()
+        return try await context.call(Step.self, "after")
+    }
+}

@@ -486,6 +486,8 @@ final class Engine: InstanceHost {
             table.isShutDown = true
             for task in table.background { task.cancel() }
             table.background = []
+            table.watchdog?.cancel()
+            table.watchdog = nil
             return (table.records.values.compactMap(\.live), table.removeAllWaiters())
         }
         pool.shutdown()

@@ -6,6 +6,8 @@ struct InstanceTable {
     var isShutDown = false
     /// Housekeeping tasks (retention), cancelled at shutdown.
     var background: [Task<Void, Never>] = []
+    /// The step watchdog's timer (see `Engine.startStepWatchdog`), if it runs.
+    var watchdog: (any DispatchSourceTimer)?
     private var nextWaiterID = 0
 
     /// Applies `change` to the instance's status and returns the waiters it satisfies.

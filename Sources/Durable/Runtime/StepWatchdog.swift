@@ -5,23 +5,19 @@ import Foundation
 /// ``InstanceStatus/stalledSince``, nothing recorded.
 ///
 /// It looks at every live instance four times per limit, and costs the drains only a relaxed
-/// store per job. It runs on the wall clock, not the runtime's: a stalled step is a fact about
-/// this process, and a ``ManualClock`` would count the watchdog among the sleepers a test waits
-/// for. Tests drive ``checkSteps(limit:at:)`` themselves.
+/// store per job. It runs on a Dispatch timer of its own, on the wall clock: not on the Swift
+/// concurrency pool, which the very steps it looks for can block (a drain often runs on the
+/// thread that delivered an activity's result, a pool thread), and not on the runtime's clock,
+/// where a ``ManualClock`` would count it among the sleepers a test waits for. Tests drive
+/// ``checkSteps(limit:at:)`` themselves.
 extension Engine {
     func startStepWatchdog(limit: Duration) {
         let interval = limit / 4
-        let watchdog = Task { [self] in  // cancelled at shutdown
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                } catch {
-                    return
-                }
-                checkSteps(limit: limit, at: Date())
-            }
-        }
-        table.withLock { $0.background.append(watchdog) }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "Durable.StepWatchdog"))
+        timer.schedule(deadline: .now() + interval.timeInterval, repeating: interval.timeInterval, leeway: .milliseconds(100))
+        timer.setEventHandler { [weak self] in self?.checkSteps(limit: limit, at: Date()) }
+        table.withLock { $0.watchdog = timer }  // cancelled at shutdown
+        timer.resume()
     }
 
     /// One look, at `now`: a step seen running at two looks `limit` apart is stalled.

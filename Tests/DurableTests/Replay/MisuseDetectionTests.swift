@@ -8,20 +8,18 @@ struct Step: Activity {
     func run(_ input: String, context: ActivityContext) async throws -> String { input }
 }
 
-/// An actor the orchestration must not await. Awaited while busy, it runs the call on its own
-/// thread and the code comes back from there. (An idle actor runs the call inline on the
-/// instance's thread; that is not detected, and replays the same — see Docs/Determinism.md.)
+/// An actor the orchestration must not await. Its method waits for work done on another thread
+/// (as one doing I/O does), so the actor resumes there and the code comes back from there. (An
+/// idle actor whose method never suspends runs inline on the instance's thread; that is not
+/// detected, and replays the same — see Docs/Determinism.md.)
 actor Ledger {
     private var entries: [String] = []
-    func add(_ entry: String) -> Int {
+    func add(_ entry: String) async -> Int {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { done.resume() }
+        }
         entries.append(entry)
         return entries.count
-    }
-
-    /// Keeps the actor busy until `release`.
-    func block(entered: DispatchSemaphore, release: DispatchSemaphore) {
-        entered.signal()
-        release.wait()
     }
 }
 
@@ -37,15 +35,7 @@ struct Misbehaves: Orchestration {
         case "sleep":
             try await Task.sleep(nanoseconds: 1_000_000)
         case "actor":
-            // The actor is busy when the code awaits it: a detached task holds it until the code's
-            // second child (which runs once the first is suspended on the actor) lets it go.
-            let (entered, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
-            Task.detached { await Self.ledger.block(entered: entered, release: release) }
-            entered.wait()
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { _ = await Self.ledger.add(first) }
-                group.addTask { release.signal() }
-            }
+            _ = await Self.ledger.add(first)
         case "main-actor":
             _ = await mainActorCount()
         case "continuation":

@@ -7,6 +7,10 @@ protocol InstanceHost: AnyObject, Sendable {
     func now() -> Date
     /// How large a value the code may put into history; an instance reads it once, when it is made.
     var payloadLimit: PayloadLimit { get }
+    /// How far an execution's history may grow; an instance reads it once, when it is made.
+    var historyLimit: HistoryLimit { get }
+    /// Tells a person something no caller can be told, such as a history nearing its limit.
+    func log(_ message: String)
     /// Appends an event the code produced (a command, a custom status, the end) to the history.
     /// Throws the store's error: the instance then stops without an end (see
     /// ``instanceStopped(_:storageFailure:)``).

@@ -36,16 +36,49 @@ public final class DurableRuntime: Sendable {
         /// journal's 256 MiB record limit.
         public static let payloadSizeCeiling = 64 << 20
 
+        /// The most events one execution's history may hold: 51,200 by default, as in Temporal.
+        /// At a fifth of it (or of ``maxHistoryBytes``) the runtime logs a warning once and
+        /// ``OrchestrationContext/isContinueAsNewSuggested`` turns true; past it the instance fails
+        /// with ``DurableError/historyTooLarge(instanceId:events:bytes:eventLimit:byteLimit:)``.
+        ///
+        /// Every replay re-runs the whole history, so a loop that never continues as new gets
+        /// slower and larger without bound; this stops it while a restart can still replay it.
+        public var maxHistoryEvents: Int
+        /// The most bytes one execution's history may hold, counting the values and texts its events
+        /// carry (payloads, names, ids, failure messages): 50 MiB by default, as in Temporal. Warns
+        /// and fails like ``maxHistoryEvents``.
+        public var maxHistoryBytes: Int
+        /// How deep sub-orchestrations may nest: a top-level instance is at depth 0, its children
+        /// at 1. 64 by default. A child call that would go deeper fails in the parent with a
+        /// ``SubOrchestrationFailure`` whose details are
+        /// ``DurableError/subOrchestrationTooDeep(parentId:name:depth:limit:)``; no child starts.
+        ///
+        /// Real trees are a handful of levels deep (a fan-out of 2 over 64 levels is already more
+        /// leaves than anything can run); a deeper chain is a recursion that forgot to stop, and
+        /// every level is a live instance, a history and a waiting parent. Walk a long list in a
+        /// loop with continue-as-new instead.
+        public var maxSubOrchestrationDepth: Int
+        /// Where the runtime reports what a person should see but no caller can be told, such as an
+        /// execution whose history nears ``maxHistoryEvents``. Standard error by default.
+        public var log: @Sendable (String) -> Void
+
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
-        /// wall clock, with payloads of up to 16 MiB.
+        /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,
+        /// and sub-orchestrations nested up to 64 deep.
         public init(
             maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16,
-            clock: any DurableClock = SystemClock(), retention: Duration? = nil, maxPayloadSize: Int = 16 << 20
+            clock: any DurableClock = SystemClock(), retention: Duration? = nil, maxPayloadSize: Int = 16 << 20,
+            maxHistoryEvents: Int = 51_200, maxHistoryBytes: Int = 50 << 20, maxSubOrchestrationDepth: Int = 64,
+            log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("Durable: \($0)\n".utf8)) }
         ) {
             self.maxConcurrentActivities = maxConcurrentActivities
             self.clock = clock
             self.retention = retention
             self.maxPayloadSize = maxPayloadSize
+            self.maxHistoryEvents = maxHistoryEvents
+            self.maxHistoryBytes = maxHistoryBytes
+            self.maxSubOrchestrationDepth = maxSubOrchestrationDepth
+            self.log = log
         }
     }
 
@@ -73,16 +106,19 @@ public final class DurableRuntime: Sendable {
     /// every unfinished instance the storage holds.
     ///
     /// - Throws: ``DurableError/invalidConfiguration(_:)`` if `maxPayloadSize` is not in
-    ///   `1...Configuration.payloadSizeCeiling` (checked before the storage is opened),
+    ///   `1...Configuration.payloadSizeCeiling`, a history limit is below 1 or the depth limit below 0
+    ///   (checked before the storage is opened),
     ///   ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
     public init(
         storage: Storage = .directory(".durable"), configuration: Configuration = Configuration(),
         @RegistrationBuilder _ registrations: () -> [Registration]
     ) async throws {
         let payloadLimit = try PayloadLimit(configured: configuration.maxPayloadSize)
+        let historyLimit = try HistoryLimit(configuration)
         let registry = try Registry(registrations())
         engine = Engine(
-            registry: registry, store: try storage.makeStore(), configuration: configuration, payloadLimit: payloadLimit)
+            registry: registry, store: try storage.makeStore(), configuration: configuration, payloadLimit: payloadLimit,
+            historyLimit: historyLimit)
         client = DurableClient(engine: engine)
         do {
             try engine.recover()
@@ -105,7 +141,7 @@ public final class DurableRuntime: Sendable {
         }
         return await ReplayHost.replay(
             history, instanceId: instanceId, orchestration: try engine.registry.orchestration(named: name), input: input,
-            payloadLimit: engine.payloadLimit)
+            payloadLimit: engine.payloadLimit, historyLimit: engine.historyLimit)
     }
 
     /// Stops dispatching work and closes the storage. Running instances stop where they are,

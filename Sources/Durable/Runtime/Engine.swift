@@ -17,14 +17,21 @@ final class Engine: InstanceHost {
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
     let payloadLimit: PayloadLimit
+    let historyLimit: HistoryLimit
+    /// ``DurableRuntime/Configuration/maxSubOrchestrationDepth``.
+    let maxSubOrchestrationDepth: Int
+    private let logger: @Sendable (String) -> Void
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
-        payloadLimit: PayloadLimit
+        payloadLimit: PayloadLimit, historyLimit: HistoryLimit
     ) {
         self.registry = registry
         self.store = store
         self.payloadLimit = payloadLimit
+        self.historyLimit = historyLimit
+        self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
+        self.logger = configuration.log
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
         let pool = ActivityWorkerPool(
@@ -34,6 +41,8 @@ final class Engine: InstanceHost {
     }
 
     func now() -> Date { timers.clock.now }
+
+    func log(_ message: String) { logger(message) }
 
     // MARK: Starting and recovering instances
 
@@ -333,6 +342,7 @@ final class Engine: InstanceHost {
                 if existing.runtimeStatus.isFinished { reportToParent(existing) }
                 return
             }
+            try checkDepth(ofChildOf: instance.instanceId, name: name)
             let entry = try registry.orchestration(named: name)
             try entry.validateInput(input)
             try launch(

@@ -23,6 +23,7 @@ struct NestThenWait: Orchestration {
 
 @Suite struct DefaultChildIDTests {
     private static let depth = 1_000
+    private static let configuration = DurableRuntime.Configuration(maxSubOrchestrationDepth: depth)
 
     /// The default ids down the chain from `root`, read from each level's SubOrchestrationCreated.
     private func chain(from root: String, in runtime: DurableRuntime) async throws -> [String] {
@@ -38,7 +39,7 @@ struct NestThenWait: Orchestration {
     }
 
     @Test func idsAtDepthAThousandAreBoundedUniqueAndReplayTheSame() async throws {
-        let runtime = try await DurableRuntime(storage: .memory) { Nest.self }
+        let runtime = try await DurableRuntime(storage: .memory, configuration: Self.configuration) { Nest.self }
         let root = "order-2024-000123"
         let id = try await runtime.client.start(Nest.self, input: Self.depth, instanceId: root)
         #expect(try await runtime.client.result(of: id, as: Nest.self, timeout: .seconds(60)) == Self.depth)
@@ -69,7 +70,7 @@ struct NestThenWait: Orchestration {
         let bottom = Gate()
         let root = "restarted-chain"
         do {
-            let runtime = try await DurableRuntime(storage: .store(store)) {
+            let runtime = try await DurableRuntime(storage: .store(store), configuration: Self.configuration) {
                 NestThenWait.self
                 ReachedBottom(gate: bottom)
             }
@@ -77,7 +78,7 @@ struct NestThenWait: Orchestration {
             await bottom.wait()
             runtime.shutdown()
         }
-        let runtime = try await DurableRuntime(storage: .store(store)) {
+        let runtime = try await DurableRuntime(storage: .store(store), configuration: Self.configuration) {
             NestThenWait.self
             ReachedBottom(gate: Gate())
         }

@@ -69,6 +69,15 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// the store) and restart the runtime on the same storage: the instance resumes from its
     /// history.
     case storageFailed(instanceId: String, reason: String)
+    /// The execution's history went past ``DurableRuntime/Configuration/maxHistoryEvents`` or
+    /// ``DurableRuntime/Configuration/maxHistoryBytes``: it held `events` events and `bytes` bytes.
+    /// The instance failed with it. Continue as new when
+    /// ``OrchestrationContext/isContinueAsNewSuggested`` says so.
+    case historyTooLarge(instanceId: String, events: Int, bytes: Int, eventLimit: Int, byteLimit: Int)
+    /// Instance `parentId` called sub-orchestration `name`, which would have been nested `depth`
+    /// deep, over ``DurableRuntime/Configuration/maxSubOrchestrationDepth`` (`limit`). No child
+    /// started; the call failed with a ``SubOrchestrationFailure`` carrying this error's details.
+    case subOrchestrationTooDeep(parentId: String, name: String, depth: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -130,6 +139,15 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "Instance '\(id)' stopped: the store could not record its next step (\(reason)). Nothing of the failure"
                 + " is recorded; once the store can write again (free disk space), restart the runtime on the same"
                 + " storage and the instance resumes where it stopped."
+        case .historyTooLarge(let id, let events, let bytes, let eventLimit, let byteLimit):
+            "Instance '\(id)' failed: its history grew to \(events) events and \(bytes) bytes, past the limit of"
+                + " \(eventLimit) events or \(byteLimit) bytes (DurableRuntime.Configuration.maxHistoryEvents,"
+                + " maxHistoryBytes). A loop that runs for long must continue as new: check"
+                + " context.isContinueAsNewSuggested and call context.continueAsNew(with:) with its state."
+        case .subOrchestrationTooDeep(let parentId, let name, let depth, let limit):
+            "Instance '\(parentId)' cannot start sub-orchestration '\(name)': it would be nested \(depth) deep, over the"
+                + " limit of \(limit) (DurableRuntime.Configuration.maxSubOrchestrationDepth). A recursion through"
+                + " sub-orchestrations that does not stop? Walk long chains in a loop with continue-as-new instead."
         }
     }
 }

@@ -184,6 +184,19 @@ public struct OrchestrationContext: Sendable {
         instance.withIsolation(operation: "isReplaying") { $0.isReplaying } ?? true
     }
 
+    /// Whether this execution's history is long enough that the code should continue as new: true
+    /// from a fifth of ``DurableRuntime/Configuration/maxHistoryEvents`` or
+    /// ``DurableRuntime/Configuration/maxHistoryBytes`` on (when the runtime also logs a warning),
+    /// and the instance fails at the limit itself. Counted from the events the code has seen so
+    /// far, so it is the same at the same point on every replay.
+    ///
+    /// ```swift
+    /// if context.isContinueAsNewSuggested { try context.continueAsNew(with: state) }
+    /// ```
+    public var isContinueAsNewSuggested: Bool {
+        instance.withIsolation(operation: "isContinueAsNewSuggested") { $0.isContinueAsNewSuggested } ?? false
+    }
+
     /// Publishes a value that clients see in ``InstanceStatus/customStatus`` while the instance runs.
     ///
     /// A value that cannot be encoded fails the instance with ``DurableError/encodingFailed(type:reason:)``;

@@ -4,14 +4,15 @@ import Foundation
 /// a closure passed through the instance's unchecked entry is re-abstracted, an allocation a step.
 enum CommandRequest: Sendable {
     case command(Command)
-    /// A sub-orchestration without an id of its own: it gets `parent:sequence`, the same on replay.
+    /// A sub-orchestration without an id of its own: it gets `parent:sequence` (see
+    /// ``DefaultChildID``), the same on replay.
     case numberedChild(name: String, parentId: String, input: Payload)
 
     func command(sequence: Int) -> Command {
         switch self {
         case .command(let command): command
         case .numberedChild(let name, let parentId, let input):
-            .subOrchestration(name: name, instanceId: "\(parentId):\(sequence)", input: input)
+            .subOrchestration(name: name, instanceId: DefaultChildID.make(parentId: parentId, sequence: sequence), input: input)
         }
     }
 }

@@ -20,7 +20,7 @@ enum DeterministicUUID {
             uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]))
     }
 
-    private static func fnv1a(_ bytes: [UInt8], seed: UInt64) -> UInt64 {
+    static func fnv1a(_ bytes: [UInt8], seed: UInt64) -> UInt64 {
         var hash = seed
         for byte in bytes {
             hash ^= UInt64(byte)
@@ -30,7 +30,7 @@ enum DeterministicUUID {
     }
 
     /// SplitMix64's finalizer, so nearby inputs give unrelated outputs.
-    private static func mix(_ value: UInt64) -> UInt64 {
+    static func mix(_ value: UInt64) -> UInt64 {
         var z = value &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

@@ -5,10 +5,13 @@ import Foundation
 protocol InstanceHost: AnyObject, Sendable {
     /// The time to stamp on new events.
     func now() -> Date
-    /// Tells a person about a misuse that has no instance left to fail (the runtime's log).
+    /// Tells a person what no caller can be told (the runtime's log): a misuse with no instance
+    /// left to fail, a history nearing its limit.
     func warn(_ message: String)
     /// How large a value the code may put into history; an instance reads it once, when it is made.
     var payloadLimit: PayloadLimit { get }
+    /// How far an execution's history may grow; an instance reads it once, when it is made.
+    var historyLimit: HistoryLimit { get }
     /// Appends an event the code produced (a command, a custom status, the end) to the history.
     /// Throws the store's error: the instance then stops without an end (see
     /// ``instanceStopped(_:storageFailure:)``).

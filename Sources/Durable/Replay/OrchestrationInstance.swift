@@ -49,6 +49,8 @@ actor OrchestrationInstance {
     private var replayCursor = 0
     private var nextSequence = 0
     private var customStatusCount = 0
+    /// This execution's history as the code has seen it so far, against the runtime's limit.
+    private var historyBudget: HistoryBudget
     private var uuidCount = 0
     private var pending = PendingCommands()
     private var eventWaiters: [String: [EventWaiter]] = [:]
@@ -87,6 +89,9 @@ actor OrchestrationInstance {
         self.input = input
         self.host = host
         self.payloadLimit = host.payloadLimit
+        var budget = HistoryBudget(limit: host.historyLimit)
+        if let started = history.first { _ = budget.add(started.kind.countedSize) }
+        self.historyBudget = budget
         self.executor = InstanceExecutor(scheduling: scheduling, pendingStart: pendingStart)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
@@ -289,6 +294,27 @@ actor OrchestrationInstance {
     /// and the command it ends with are recorded together.
     var isReplaying: Bool { replaysHistory || log.isFinished }
 
+    /// Whether this execution's history has reached the warning threshold of its limit (see
+    /// ``HistoryLimit``), counting the events the code has seen or produced so far: the same at
+    /// the same point of the code on every replay.
+    var isContinueAsNewSuggested: Bool { historyBudget.isContinueAsNewSuggested }
+
+    /// Counts an event of this execution's history; `false` if that took it past the limit (the
+    /// caller then fails the instance). Logs the warning when the live run reaches the threshold.
+    private func count(_ size: Int) -> Bool {
+        switch historyBudget.add(size) {
+        case .withinLimit:
+            return true
+        case .reachedWarning:
+            if !replaysHistory { host.warn(historyBudget.warning(instanceId: instanceId)) }
+            return true
+        case .overLimit:
+            return false
+        }
+    }
+
+    private var historyTooLarge: DurableError { historyBudget.error(instanceId: instanceId) }
+
     func newUUID() -> UUID {
         uuidCount += 1
         return DeterministicUUID.make(instanceId: instanceId, startedAt: startedAt, count: uuidCount)
@@ -298,7 +324,10 @@ actor OrchestrationInstance {
         guard !isFinished else { return }
         customStatusCount += 1
         // The first `log.customStatusCount` calls are already in history.
-        guard customStatusCount > log.customStatusCount else { return }
+        guard customStatusCount > log.customStatusCount else {
+            if !count(status.data.count) { fail(FailureDetails(historyTooLarge)) }  // recorded under a higher limit
+            return
+        }
         replaysHistory = false
         do {
             try payloadLimit.check(status, instanceId: instanceId, step: "custom status")
@@ -307,6 +336,7 @@ actor OrchestrationInstance {
             // instance fails now, before its code can record anything else.
             return fail(FailureDetails(error))
         }
+        guard count(status.data.count) else { return fail(FailureDetails(historyTooLarge)) }
         record(HistoryEvent(.customStatusSet(status), at: host.now()))
     }
 
@@ -377,6 +407,8 @@ actor OrchestrationInstance {
                 fail(FailureDetails(error))
                 return
             }
+            // Recorded under a higher limit than this runtime's: it fails where the live run would have.
+            guard count(recorded.countedSize) else { return refuse(continuation, historyTooLarge) }
             if recorded.isFireAndForget {
                 continuation.resume(returning: .empty)
                 return
@@ -392,6 +424,7 @@ actor OrchestrationInstance {
             }
         } else if command.isFireAndForget {
             replaysHistory = false
+            guard count(command.countedSize) else { return refuse(continuation, historyTooLarge) }  // not recorded
             // Recorded before it is delivered (once the record is durable); recovery delivers a
             // recorded send again and the receiver drops a repeat, so it arrives exactly once.
             let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
@@ -400,12 +433,19 @@ actor OrchestrationInstance {
             continuation.resume(returning: .empty)
         } else {
             replaysHistory = false
+            guard count(command.countedSize) else { return refuse(continuation, historyTooLarge) }  // not recorded
             let position = record(HistoryEvent(command.scheduledEvent(sequence: sequence), at: host.now()))
             if position == nil, isTerminated { return refuseAfterEnd(continuation, CancellationError()) }
             pending.insert(.init(command: command, continuation: continuation), for: sequence)
             // Not recorded: not carried out either; the instance is stopping, and a restart issues it again.
             if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }
         }
+    }
+
+    /// Ends the wait with `error` and fails the instance with it.
+    private func refuse(_ continuation: UnsafeContinuation<Payload, any Error>, _ error: DurableError) {
+        continuation.resume(throwing: error)
+        fail(FailureDetails(error))
     }
 
     private func addWaiter(_ name: String, _ continuation: UnsafeContinuation<Payload, any Error>, _ ticket: WaitTicket) {
@@ -428,7 +468,7 @@ actor OrchestrationInstance {
             // From outside, so not in the history the instance was built from. It comes after
             // every stored event and every job they caused: the replay is over.
             replaysHistory = false
-            deliver(event)
+            deliverCounted(event)
         case .fail(let failure):
             fail(failure)
         case .cancel(let target):
@@ -479,9 +519,19 @@ actor OrchestrationInstance {
             deliver(redeliveries.removeFirst())
         } else if replayCursor < log.results.count {
             replayCursor += 1
-            deliver(log.results[replayCursor - 1])
+            deliverCounted(log.results[replayCursor - 1])
         }
         return !isFinished && (!redeliveries.isEmpty || replayCursor < log.results.count)
+    }
+
+    /// Delivers an event of history the first time the code sees it (a held event's redelivery is
+    /// not counted again). One past the limit fails the instance instead, unless it is a client's
+    /// suspend, resume or terminate, which apply whatever the history's length.
+    private func deliverCounted(_ event: HistoryEvent) {
+        guard count(event.kind.countedSize) || event.kind.isLifecycleChange else {
+            return fail(FailureDetails(historyTooLarge))
+        }
+        deliver(event)
     }
 
     private func deliver(_ event: HistoryEvent) {
@@ -568,8 +618,10 @@ actor OrchestrationInstance {
         guard replayCursor < log.results.count, redeliveries.isEmpty, !isSuspended, pending.isEmpty,
             case let next = log.results[replayCursor], next.kind.sequence == sequence,
             let result = Self.result(of: next.kind, for: command),
-            executor.isRunningTheOnlyJob
+            executor.isRunningTheOnlyJob,
+            !historyBudget.wouldExceed(adding: next.kind.countedSize)  // else the drain's delivery fails the instance
         else { return nil }
+        _ = count(next.kind.countedSize)
         replayCursor += 1
         currentTime = max(currentTime, next.timestamp)
         return result

@@ -38,19 +38,23 @@ final class ReplayHost: InstanceHost {
     private let clock: Date
     /// The runtime's: a replay refuses what the live run would.
     let payloadLimit: PayloadLimit
+    /// The runtime's too: a replay fails where the live run would.
+    let historyLimit: HistoryLimit
 
-    private init(clock: Date, expectedCommands: Int, payloadLimit: PayloadLimit) {
+    private init(clock: Date, expectedCommands: Int, payloadLimit: PayloadLimit, historyLimit: HistoryLimit) {
         self.clock = clock
         self.payloadLimit = payloadLimit
+        self.historyLimit = historyLimit
         state.withLock { $0.commands.reserveCapacity(expectedCommands) }
     }
 
     static func replay(
         _ history: [HistoryEvent], instanceId: String, orchestration: OrchestrationEntry, input: Payload,
-        payloadLimit: PayloadLimit
+        payloadLimit: PayloadLimit, historyLimit: HistoryLimit
     ) async -> ReplayResult {
         let host = ReplayHost(
-            clock: history.last?.timestamp ?? Date(), expectedCommands: history.count / 2, payloadLimit: payloadLimit)
+            clock: history.last?.timestamp ?? Date(), expectedCommands: history.count / 2, payloadLimit: payloadLimit,
+            historyLimit: historyLimit)
         let instance = OrchestrationInstance(
             instanceId: instanceId, orchestration: orchestration, input: input, history: history, replaying: true, host: host,
             scheduling: .manual)

@@ -37,9 +37,32 @@ public final class DurableRuntime: Sendable {
         /// journal's 256 MiB record limit.
         public static let payloadSizeCeiling = 64 << 20
 
-        /// Where the runtime says what it did on its own: a child's late result or a sent event
+        /// The most events one execution's history may hold: 51,200 by default, as in Temporal.
+        /// At a fifth of it (or of ``maxHistoryBytes``) the runtime logs a warning once and
+        /// ``OrchestrationContext/isContinueAsNewSuggested`` turns true; past it the instance fails
+        /// with ``DurableError/historyTooLarge(instanceId:events:bytes:eventLimit:byteLimit:)``.
+        ///
+        /// Every replay re-runs the whole history, so a loop that never continues as new gets
+        /// slower and larger without bound; this stops it while a restart can still replay it.
+        public var maxHistoryEvents: Int
+        /// The most bytes one execution's history may hold, counting the values and texts its events
+        /// carry (payloads, names, ids, failure messages): 50 MiB by default, as in Temporal. Warns
+        /// and fails like ``maxHistoryEvents``.
+        public var maxHistoryBytes: Int
+        /// How deep sub-orchestrations may nest: a top-level instance is at depth 0, its children
+        /// at 1. 64 by default. A child call that would go deeper fails in the parent with a
+        /// ``SubOrchestrationFailure`` whose details are
+        /// ``DurableError/subOrchestrationTooDeep(parentId:name:depth:limit:)``; no child starts.
+        ///
+        /// Real trees are a handful of levels deep (a fan-out of 2 over 64 levels is already more
+        /// leaves than anything can run); a deeper chain is a recursion that forgot to stop, and
+        /// every level is a live instance, a history and a waiting parent. Walk a long list in a
+        /// loop with continue-as-new instead.
+        public var maxSubOrchestrationDepth: Int
+        /// Where the runtime says what no caller can be told: a child's late result or a sent event
         /// dropped because it was meant for an execution that is over, the descendants of a
-        /// terminated tree terminated at recovery. One line each; standard error by default.
+        /// terminated tree terminated at recovery, a history nearing its limit, a stalled step, a
+        /// context used after its instance ended. One line each; standard error by default.
         public var log: @Sendable (String) -> Void
         /// How long one step of an orchestration's code (what runs between two suspension points)
         /// may run before the runtime reports it as stalled: a line in ``log`` and
@@ -48,16 +71,21 @@ public final class DurableRuntime: Sendable {
         public var stalledStepLimit: Duration? = .seconds(5)
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
-        /// wall clock, with payloads of up to 16 MiB.
+        /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,
+        /// and sub-orchestrations nested up to 64 deep.
         public init(
             maxConcurrentActivities: Int = ProcessInfo.processInfo.activeProcessorCount * 16,
             clock: any DurableClock = SystemClock(), retention: Duration? = nil, maxPayloadSize: Int = 16 << 20,
+            maxHistoryEvents: Int = 51_200, maxHistoryBytes: Int = 50 << 20, maxSubOrchestrationDepth: Int = 64,
             log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("Durable: \($0)\n".utf8)) }
         ) {
             self.maxConcurrentActivities = maxConcurrentActivities
             self.clock = clock
             self.retention = retention
             self.maxPayloadSize = maxPayloadSize
+            self.maxHistoryEvents = maxHistoryEvents
+            self.maxHistoryBytes = maxHistoryBytes
+            self.maxSubOrchestrationDepth = maxSubOrchestrationDepth
             self.log = log
         }
     }
@@ -86,8 +114,8 @@ public final class DurableRuntime: Sendable {
     /// every unfinished instance the storage holds.
     ///
     /// - Throws: ``DurableError/invalidConfiguration(_:)`` if `maxPayloadSize` is not in
-    ///   `1...Configuration.payloadSizeCeiling` or `retention` is negative (checked before the
-    ///   storage is opened),
+    ///   `1...Configuration.payloadSizeCeiling`, a history limit is below 1 or the depth limit below 0,
+    ///   `retention` is negative or `stalledStepLimit` not positive (checked before the storage is opened),
     ///   ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
     public init(
         storage: Storage = .directory(".durable"), configuration: Configuration = Configuration(),
@@ -101,9 +129,11 @@ public final class DurableRuntime: Sendable {
             throw DurableError.invalidConfiguration(
                 "retention is \(retention); it must not be negative (nil keeps finished instances forever).")
         }
+        let historyLimit = try HistoryLimit(configuration)
         let registry = try Registry(registrations())
         engine = Engine(
-            registry: registry, store: try storage.makeStore(), configuration: configuration, payloadLimit: payloadLimit)
+            registry: registry, store: try storage.makeStore(), configuration: configuration, payloadLimit: payloadLimit,
+            historyLimit: historyLimit)
         client = DurableClient(engine: engine)
         do {
             // What recovery recorded itself (a tree termination it finished) is durable before
@@ -129,7 +159,7 @@ public final class DurableRuntime: Sendable {
         }
         return await ReplayHost.replay(
             history, instanceId: instanceId, orchestration: try engine.registry.orchestration(named: name), input: input,
-            payloadLimit: engine.payloadLimit)
+            payloadLimit: engine.payloadLimit, historyLimit: engine.historyLimit)
     }
 
     /// Stops dispatching work and closes the storage. Running instances stop where they are,

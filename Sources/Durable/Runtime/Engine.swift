@@ -19,15 +19,20 @@ final class Engine: InstanceHost {
     let payloadLimit: PayloadLimit
     /// Where the engine says what it did on its own (``DurableRuntime/Configuration/log``).
     let log: @Sendable (String) -> Void
+    let historyLimit: HistoryLimit
+    /// ``DurableRuntime/Configuration/maxSubOrchestrationDepth``.
+    let maxSubOrchestrationDepth: Int
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
-        payloadLimit: PayloadLimit
+        payloadLimit: PayloadLimit, historyLimit: HistoryLimit
     ) {
         self.registry = registry
         self.store = store
         self.payloadLimit = payloadLimit
         self.log = configuration.log
+        self.historyLimit = historyLimit
+        self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
         let pool = ActivityWorkerPool(
@@ -334,6 +339,7 @@ final class Engine: InstanceHost {
                 if existing.runtimeStatus.isFinished { reportToParent(existing) }
                 return
             }
+            try checkDepth(ofChildOf: instance.instanceId, name: name)
             let entry = try registry.orchestration(named: name)
             try entry.validateInput(input)
             try launch(

@@ -186,15 +186,6 @@ struct UsesAnotherContext: Orchestration {
     }
 }
 
-/// Collects what the runtime logs.
-final class LogLines: @unchecked Sendable {
-    // @unchecked: `lines` is only read and written under `lock`.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
-}
-
 @Suite struct ContextMisuseTests {
     /// Before: `now` was the wall clock, `newUUID()` a random UUID and `isReplaying` false —
     /// plausible values — and nothing said anything was wrong.

@@ -81,8 +81,8 @@ enum StressChecks {
         if record.terminated {
             let events = executions.last?.events ?? []
             let terminations = events.filter { if case .executionTerminated = $0.kind { true } else { false } }
-            if case .executionTerminated? = events.last?.kind, terminations.count == 1 {
-            } else {
+            let endsTerminated = if case .executionTerminated? = events.last?.kind { true } else { false }
+            if !endsTerminated || terminations.count != 1 {
                 problems.append("\(record.id) was terminated, but its history ends \(events.suffix(2))")
             }
         }
@@ -142,7 +142,8 @@ enum PrefixResumption {
             else { continue }
             // A child's end comes when the child ends, which no script orders: cut after the last.
             let earliest = max(1, (events.lastIndex(where: \.kind.isChildEvent) ?? 0) + 1)
-            let cut = Int.random(in: earliest...(events.count - 1))
+            guard earliest < events.count else { continue }
+            let cut = Int.random(in: earliest..<events.count)
             guard let script = TurnScript(instanceId: record.id, execution: events, cut: cut) else { continue }
             histories[record.id] = Array(events.prefix(cut))
             for case .subOrchestrationCreated(_, _, let child, _) in events.map(\.kind) {

@@ -11,7 +11,7 @@ struct StressFeatures: CustomStringConvertible {
     static let minimumShares: [String: Int] = [
         "task group": 30, "nested task group": 20, "async let": 25, "race": 40, "race lost by a timer": 3,
         "sub-orchestration": 30, "continue-as-new": 25, "carried events": 5, "id reuse": 8, "terminated": 5,
-        "suspended": 5, "event raised with start": 8, "event consumed": 20, "timer fired": 40, "retry": 12,
+        "suspended": 5, "resumed by a racing call": 3, "event raised with start": 8, "event consumed": 20, "timer fired": 40, "retry": 12,
     ]
 
     init(_ records: [RunRecord], _ executions: [String: [RecordedExecution]]) {
@@ -37,6 +37,7 @@ struct StressFeatures: CustomStringConvertible {
             if record.plan.isReuse { seen.insert("id reuse") }
             if record.terminated { seen.insert("terminated") }
             if record.suspended { seen.insert("suspended") }
+            if record.resumed { seen.insert("resumed by a racing call") }
             if record.acknowledgedWithStart > 0 { seen.insert("event raised with start") }
             let output = runExecutions.last?.events.last.flatMap { event -> [String]? in
                 guard case .executionCompleted(let output) = event.kind else { return nil }

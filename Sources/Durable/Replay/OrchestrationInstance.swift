@@ -644,6 +644,13 @@ actor OrchestrationInstance {
     /// The code returned or threw.
     private func finish(_ result: Result<Payload, any Error>) {
         guard !isFinished else { return }
+        if case .some(let reason) = log.termination, nextSequence >= log.commandCount {
+            // History holds a termination that landed in the step the code ended in (it is fed
+            // to the code only after that step): live it was the end and the code's own was
+            // refused, so it is the end here too.
+            end(.terminated(reason: reason), recording: false)
+            return
+        }
         if let request = continueAsNewRequest {
             // Raised events not consumed: buffered, held while suspended, or not yet fed from stored history.
             let unconsumed = bufferedEvents + heldEvents + redeliveries + log.results[replayCursor...]

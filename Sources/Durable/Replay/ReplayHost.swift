@@ -36,13 +36,17 @@ final class ReplayHost: InstanceHost {
 
     private let state = Mutex(State())
     private let clock: Date
+    /// The history holds a termination: the live run recorded nothing after it landed, and what
+    /// its code issued after that was refused, so nothing the replay issues beyond history is new.
+    private let isTerminated: Bool
     /// The runtime's: a replay refuses what the live run would.
     let payloadLimit: PayloadLimit
     /// The runtime's too: a replay fails where the live run would.
     let historyLimit: HistoryLimit
 
-    private init(clock: Date, expectedCommands: Int, payloadLimit: PayloadLimit, historyLimit: HistoryLimit) {
+    private init(clock: Date, isTerminated: Bool, expectedCommands: Int, payloadLimit: PayloadLimit, historyLimit: HistoryLimit) {
         self.clock = clock
+        self.isTerminated = isTerminated
         self.payloadLimit = payloadLimit
         self.historyLimit = historyLimit
         state.withLock { $0.commands.reserveCapacity(expectedCommands) }
@@ -52,9 +56,10 @@ final class ReplayHost: InstanceHost {
         _ history: [HistoryEvent], instanceId: String, orchestration: OrchestrationEntry, input: Payload,
         payloadLimit: PayloadLimit, historyLimit: HistoryLimit
     ) async -> ReplayResult {
+        let isTerminated = history.contains { if case .executionTerminated = $0.kind { true } else { false } }
         let host = ReplayHost(
-            clock: history.last?.timestamp ?? Date(), expectedCommands: history.count / 2, payloadLimit: payloadLimit,
-            historyLimit: historyLimit)
+            clock: history.last?.timestamp ?? Date(), isTerminated: isTerminated, expectedCommands: history.count / 2,
+            payloadLimit: payloadLimit, historyLimit: historyLimit)
         let instance = OrchestrationInstance(
             instanceId: instanceId, orchestration: orchestration, input: input, history: history, replaying: true, host: host,
             scheduling: .manual)
@@ -75,7 +80,7 @@ final class ReplayHost: InstanceHost {
     func warn(_ message: String) {}  // a replay in isolation has no log; nothing outlives it
 
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance) -> JournalPosition? {
-        state.withLock { $0.newEvents.append(event) }
+        if !isTerminated { state.withLock { $0.newEvents.append(event) } }
         return nil
     }
 

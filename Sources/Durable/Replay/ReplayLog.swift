@@ -13,6 +13,8 @@ struct ReplayLog: Sendable {
     private(set) var customStatusCount = 0
     /// Whether the history already holds the end: ExecutionCompleted, ExecutionFailed or ExecutionTerminated.
     private(set) var isFinished = false
+    /// The reason of the ExecutionTerminated the history holds; `nil` if it holds none.
+    private(set) var termination: String??
 
     /// One past the highest recorded sequence number.
     var commandCount: Int { commandsBySequence.count }
@@ -49,9 +51,10 @@ struct ReplayLog: Sendable {
                 results.append(event)
             case .eventRaised, .executionSuspended, .executionResumed:
                 results.append(event)
-            case .executionTerminated:
+            case .executionTerminated(let reason, _):
                 results.append(event)
                 isFinished = true
+                termination = .some(reason)
             case .customStatusSet:
                 customStatusCount += 1
             case .executionCompleted, .executionFailed:

@@ -81,3 +81,41 @@ struct Mixed: Orchestration {
         #expect(distinctOrders.count > runs / 2)
     }
 }
+
+/// Ten thousand randomized runs (issue 14): generated programs mixing nested task groups,
+/// `async let`, races of activities, timers and events whose losers are cancelled,
+/// sub-orchestrations, continue-as-new with and without carried events, id reuse, and
+/// terminate, suspend, resume and events racing `start`. Every execution replays to the same
+/// commands and outcome; a random prefix of every eligible run resumes live to the same end.
+@Suite(.serialized) struct RandomizedStressTests {
+    static let batches = 10
+    static let runsPerBatch = 1_000
+
+    @Test(arguments: 0..<batches)
+    func randomizedRunsReplayAndResumeToTheSameEnd(batch: Int) async throws {
+        let runs = batch * Self.runsPerBatch..<(batch + 1) * Self.runsPerBatch
+        let (records, store) = try await StressRuns.perform(runs)
+        let executions = store.executions()
+
+        let replayer = try await DurableRuntime(storage: .memory) {
+            StressProgram.self
+            StressWork()
+        }
+        defer { replayer.shutdown() }
+        var problems = await withTaskGroup(of: [String].self) { group in
+            for (id, list) in executions {
+                group.addTask { await StressChecks.replay(id, list, on: replayer) }
+            }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        for record in records { problems += StressChecks.lifecycle(record, executions[record.id] ?? []) }
+        let (resumed, resumeProblems) = try await PrefixResumption.check(records, store)
+        problems += resumeProblems
+
+        #expect(problems.isEmpty, "\(problems.count) problems; the first: \(problems.prefix(5))")
+        let features = StressFeatures(records, executions)
+        print("stress batch \(batch): \(executions.count) instances, \(resumed) prefixes resumed; \(features)")
+        #expect(resumed >= runs.count / 2, "prefixes resumed: \(resumed)")
+        features.expectMeaningfulShares(of: runs.count)
+    }
+}

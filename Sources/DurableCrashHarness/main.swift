@@ -1,7 +1,7 @@
 // A mixed workload on a file journal, for the crash tests: they SIGKILL this process at random
 // moments, start it again, and finally let it finish and check the journal.
 //
-//     DurableCrashHarness <journal-directory> <log-directory> <generation> [--linger] [--strict]
+//     DurableCrashHarness <journal-directory> <log-directory> <generation> [--linger] [--strict | --lifecycle]
 //
 // Every run starts whichever of the 115 instances do not exist yet, raises the external events
 // not yet recorded, and waits for all of them. It logs each activity invocation (one line per
@@ -15,17 +15,21 @@
 // fan-in. An observer polls the status table and logs each custom status it sees (an effect of
 // the result before it leaving the instance) to effects-seen-<generation>.log: strict promises
 // that none of those activities runs again.
+//
+// With --lifecycle the workload is continue-as-new, purge and terminate-tree in waves (Lifecycle.swift).
+// Every run also logs which instances the journal holds before anything runs (present-before-<generation>.log).
 
 import Durable
 import Foundation
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let generation = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: DurableCrashHarness <journal-dir> <log-dir> <generation> [--linger]\n".utf8))
+    FileHandle.standardError.write(Data("usage: DurableCrashHarness <journal-dir> <log-dir> <generation> [--linger] [--strict | --lifecycle]\n".utf8))
     exit(2)
 }
 let lingers = arguments.dropFirst(4).contains("--linger")
 let isStrict = arguments.dropFirst(4).contains("--strict")
+let isLifecycle = arguments.dropFirst(4).contains("--lifecycle")
 let journalPath = arguments[1]
 let logPath = arguments[2]
 
@@ -215,13 +219,20 @@ func observeStrictEffects(_ client: DurableClient, ids: [String]) async {
 
 // MARK: The run
 
-/// Before the runtime resumes anything: which activity calls does the journal hold as completed?
+/// Before the runtime resumes anything: which instances does the journal hold, and which activity
+/// calls as completed? A continue-as-new execution's input says which rounds (each one step) are done.
 func logCompletedCalls(_ journal: FileJournal) {
     var completed: [String] = []
-    for history in journal.allHistories().values {
+    let histories = journal.allHistories()
+    for history in histories.values {
         var scheduled: [Int: String] = [:]
         for event in history {
             switch event.kind {
+            case .executionStarted(let name, let input, _, _, _)
+            where name == KeepingRounds.name || name == SendingRounds.name:
+                if let state = try? input.decode(RoundsState.self) {
+                    completed += (0..<state.round).map { "\(state.id)/r\($0)" }
+                }
             case .taskScheduled(let sequence, let name, let input, let attempt):
                 let key = (try? input.decode(String.self)) ?? "?"
                 scheduled[sequence] = name == FlakyStep.name ? "\(key)@\(attempt)" : key
@@ -233,6 +244,8 @@ func logCompletedCalls(_ journal: FileJournal) {
         }
     }
     LineLog("\(logPath)/completed-before-\(generation).log").append(completed.joined(separator: "\n"))
+    // One write, ending in a marker: a run killed before it logs nothing, not "no instances".
+    LineLog("\(logPath)/present-before-\(generation).log").append((histories.keys.sorted() + ["#end"]).joined(separator: "\n"))
 }
 
 let journal: FileJournal
@@ -257,6 +270,11 @@ let runtime = try await DurableRuntime(storage: .store(journal)) {
     ShowThenSleep.self
     ShowEachArrival.self
     ShowThenWait.self
+    KeepingRounds.self
+    SendingRounds.self
+    TreeParent.self
+    TreeChild.self
+    Forever.self
     Step()
     FlakyStep()
 }
@@ -279,7 +297,7 @@ let groupCommitPlan: Plan = [
     ("inbox", 1, { try await $0.start(Inbox.self, input: 12, instanceId: $1) }),  // before its senders
     ("send", 4, { try await $0.start(Sender.self, input: $1, instanceId: $1) }),
 ]
-let plan = isStrict ? strictPlan : groupCommitPlan
+let plan = isLifecycle ? [] : isStrict ? strictPlan : groupCommitPlan
 
 var ids: [String] = []
 for (prefix, count, start) in plan {
@@ -292,7 +310,7 @@ for (prefix, count, start) in plan {
 
 let observer = Task { [ids] in if isStrict { await observeStrictEffects(runtime.client, ids: ids) } }
 
-for index in 0..<10 where !isStrict {
+for index in 0..<10 where !isStrict && !isLifecycle {
     let id = "events-\(index)"
     let recorded = Set(((try? await runtime.client.history(of: id)) ?? []).compactMap { event -> String? in
         if case .eventRaised(_, let input, _) = event.kind { return try? input.decode(String.self) }
@@ -308,6 +326,14 @@ for id in ids {
     let status = try await runtime.client.waitForCompletion(of: id)
     guard status.runtimeStatus == .completed else {
         print("FAILED \(id): \(status.failure.map(String.init(describing:)) ?? "\(status.runtimeStatus)")")
+        exit(1)
+    }
+}
+if isLifecycle {
+    do {
+        try await LifecycleWorkload(client: runtime.client, generation: generation, logPath: logPath).run()
+    } catch {
+        print("FAILED \(error)")
         exit(1)
     }
 }

@@ -2,81 +2,31 @@ import Durable
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Kills the crash harness (Sources/DurableCrashHarness) with SIGKILL at seeded random moments,
-/// restarts it each time, then lets it finish and checks the journal it left.
+/// restarts it each time, then lets it finish and checks the journal it left. Several campaigns
+/// (each its own journal and seed) run at once; LifecycleCrashTests has the lifecycle workloads.
 @Suite struct CrashRecoveryTests {
-    /// A small seeded generator, so a failing run can be repeated.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    private var harness: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("DurableCrashHarness")
-    }
-
-    private func run(_ arguments: [String], killAfter delay: Duration) async throws -> (output: String, killed: Bool) {
-        let process = Process()
-        process.executableURL = harness
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.yield() }
-        try process.run()
-        let killer = Task {
-            try await Task.sleep(for: delay)  // only picks the moment of the crash; nothing waits on it
-            kill(process.processIdentifier, SIGKILL)
-        }
-        for await _ in exited.stream { break }
-        killer.cancel()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (text, process.terminationReason == .uncaughtSignal)
-    }
-
-    private func lines(_ path: String) -> [String] {
-        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-    }
-
     @Test(.timeLimit(.minutes(5)))
     func killingTheProcessAtRandomMomentsLosesNothing() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: harness.path), "build the DurableCrashHarness target")
-        let journal = TemporaryDirectory()
-        let logs = TemporaryDirectory()
-        var random = SplitMix(state: 0x0D0_7AB1E)
-        let kills = 25
-        var interrupted = 0
-        for generation in 0..<kills {
-            let delay = Duration.milliseconds(Int.random(in: 5...110, using: &random))
-            let (output, killed) = try await run(
-                [journal.path, logs.path, "\(generation)", "--linger"], killAfter: delay)
-            #expect(killed, "generation \(generation) was not killed: \(output)")
-            if !output.contains("ALL DONE") { interrupted += 1 }
+        #expect(FileManager.default.isExecutableFile(atPath: CrashCampaign.harness.path), "build the DurableCrashHarness target")
+        let campaigns = (0..<3).map { CrashCampaign(seed: 0x0D0_7AB1E &+ UInt64($0), kills: 50) }
+        let outcomes = try await CrashCampaign.runAll(campaigns)
+        for (campaign, outcome) in zip(campaigns, outcomes) {
+            try check(campaign, outcome)
         }
-        // A final run that hangs (an instance never resumed) is killed after a minute and fails below.
-        let (finalRun, _) = try await run([journal.path, logs.path, "\(kills)"], killAfter: .seconds(60))
-        #expect(finalRun.contains("ALL DONE"), "the final run did not finish: \(finalRun)")
-        #expect(interrupted >= 10, "only \(interrupted) of \(kills) kills landed before the work was done")
+        let killed = outcomes.map(\.killed).reduce(0, +)
+        let interrupted = outcomes.map(\.interrupted).reduce(0, +)
+        print("crash test: \(killed) kills, \(interrupted) before the work was done")
+    }
 
-        let histories = try FileJournal(directory: journal.path, options: .init(log: { _ in })).allHistories()
-        func output(of id: String) -> [String] {
-            (histories[id] ?? []).compactMap { event in
-                if case .executionCompleted(let output) = event.kind { return (try? output.decode(String.self)) ?? "?" }
-                return nil
-            }
-        }
+    private func check(_ campaign: CrashCampaign, _ outcome: CrashCampaign.Outcome) throws {
+        let seed = "seed \(String(campaign.seed, radix: 16))"
+        #expect(outcome.survivors.isEmpty, "\(seed): runs not killed: \(outcome.survivors.prefix(3))")
+        #expect(outcome.finalOutput.contains("ALL DONE"), "\(seed): the final run did not finish: \(outcome.finalOutput)")
+        // About 0.7 s of work: the first 10–15 kills of a campaign land in it.
+        #expect(outcome.interrupted >= 8, "\(seed): only \(outcome.interrupted) kills landed before the work was done")
+
+        let histories = try campaign.histories()
         func keys(_ prefix: String, _ range: Range<Int>) -> String { range.map { "\(prefix)/\($0)" }.joined(separator: ",") }
 
         var expected: [String: String] = [:]
@@ -95,80 +45,73 @@ import Darwin
             .joined(separator: ",")
 
         // Every orchestration completed exactly once, with the right output.
-        #expect(Set(histories.keys) == Set(expected.keys))
+        #expect(Set(histories.keys) == Set(expected.keys), "\(seed)")
         for (id, value) in expected.sorted(by: { $0.key < $1.key }) {
-            #expect(output(of: id) == [value], "\(id)")
+            #expect(recordedOutputs(histories[id]) == [value], "\(seed): \(id)")
         }
 
         // Every acknowledged event was recorded once and consumed once.
-        for event in lines("\(logs.path)/acknowledged.log") {
+        for event in campaign.lines("acknowledged.log") {
             let id = String(event.split(separator: "/")[0])
             let payload = try Payload(encoding: event)
             let raised = (histories[id] ?? []).filter { $0.kind == .eventRaised(name: "e", input: payload) }
-            #expect(raised.count == 1, "\(event)")
-            #expect(output(of: id).first?.split(separator: ",").filter { $0 == event }.count == 1, "\(event)")
+            #expect(raised.count == 1, "\(seed): \(event)")
+            #expect(recordedOutputs(histories[id]).first?.split(separator: ",").filter { $0 == event }.count == 1, "\(seed): \(event)")
         }
 
         // No activity ran again once its completion was in the journal.
-        var reruns: [String] = []
-        for generation in 0...kills {
-            let completed = Set(lines("\(logs.path)/completed-before-\(generation).log"))
-            reruns += lines("\(logs.path)/invocations-\(generation).log").filter(completed.contains)
-        }
-        #expect(reruns.isEmpty, "re-run after completion: \(reruns.prefix(10))")
-        print("crash test: \(kills) kills, \(interrupted) before the work was done")
+        let reruns = campaign.reruns()
+        #expect(reruns.isEmpty, "\(seed): re-run after completion: \(reruns.prefix(10))")
     }
 
     /// Strict durability: once an effect of an activity's result has left the instance (here the
     /// custom status set right after it, which an observer in the harness logs as it sees it),
     /// the activity never runs again, whatever the kill interrupts.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func killingAStrictProcessNeverRunsAnActivityAgainOnceAnEffectOfItsResultWasSeen() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: harness.path), "build the DurableCrashHarness target")
-        let journal = TemporaryDirectory()
-        let logs = TemporaryDirectory()
-        var random = SplitMix(state: 0x57_71C7)
-        let kills = 20
-        var interrupted = 0
-        for generation in 0..<kills {
-            let delay = Duration.milliseconds(Int.random(in: 5...110, using: &random))
-            let (output, killed) = try await run(
-                [journal.path, logs.path, "\(generation)", "--linger", "--strict"], killAfter: delay)
-            #expect(killed, "generation \(generation) was not killed: \(output)")
-            if !output.contains("ALL DONE") { interrupted += 1 }
+        #expect(FileManager.default.isExecutableFile(atPath: CrashCampaign.harness.path), "build the DurableCrashHarness target")
+        let campaigns = (0..<2).map { CrashCampaign(seed: 0x57_71C7 &+ UInt64($0), kills: 40, flags: ["--strict"]) }
+        let outcomes = try await CrashCampaign.runAll(campaigns)
+        var seenTotal = 0
+        for (campaign, outcome) in zip(campaigns, outcomes) {
+            seenTotal += try checkStrict(campaign, outcome)
         }
-        let (finalRun, _) = try await run([journal.path, logs.path, "\(kills)", "--strict"], killAfter: .seconds(60))
-        #expect(finalRun.contains("ALL DONE"), "the final run did not finish: \(finalRun)")
-        // About 0.5 s of work: 11–16 of 20 kills land in it on this VM, more on a slower one.
-        #expect(interrupted >= 8, "only \(interrupted) of \(kills) kills landed before the work was done")
+        let killed = outcomes.map(\.killed).reduce(0, +)
+        let interrupted = outcomes.map(\.interrupted).reduce(0, +)
+        print("strict crash test: \(killed) kills, \(interrupted) before the work was done, \(seenTotal) results seen in effect")
+    }
 
-        let histories = try FileJournal(directory: journal.path, options: .init(log: { _ in })).allHistories()
+    /// Checks one strict campaign; returns how many results the observer saw in effect.
+    private func checkStrict(_ campaign: CrashCampaign, _ outcome: CrashCampaign.Outcome) throws -> Int {
+        let seed = "seed \(String(campaign.seed, radix: 16))"
+        #expect(outcome.survivors.isEmpty, "\(seed): runs not killed: \(outcome.survivors.prefix(3))")
+        #expect(outcome.finalOutput.contains("ALL DONE"), "\(seed): the final run did not finish: \(outcome.finalOutput)")
+        // About 0.5 s of work: 11–16 of the first 20 kills land in it on this VM, more on a slower one.
+        #expect(outcome.interrupted >= 8, "\(seed): only \(outcome.interrupted) kills landed before the work was done")
+
+        let histories = try campaign.histories()
         func keys(_ id: String, _ range: Range<Int>) -> String { range.map { "\(id)/\($0)" }.joined(separator: ",") }
         var expected: [String: String] = [:]
         for index in 0..<16 { expected["strict-sleep-\(index)"] = keys("strict-sleep-\(index)", 0..<10) }
         for index in 0..<4 { expected["strict-fan-\(index)"] = "6" }
         for index in 0..<8 { expected["strict-wait-\(index)"] = keys("strict-wait-\(index)", 0..<3) }
-        #expect(Set(histories.keys) == Set(expected.keys))
+        #expect(Set(histories.keys) == Set(expected.keys), "\(seed)")
         for (id, value) in expected.sorted(by: { $0.key < $1.key }) {
-            let outputs = (histories[id] ?? []).compactMap { event -> String? in
-                if case .executionCompleted(let output) = event.kind { return (try? output.decode(String.self)) ?? "?" }
-                return nil
-            }
-            #expect(outputs == [value], "\(id)")
+            #expect(recordedOutputs(histories[id]) == [value], "\(seed): \(id)")
         }
 
         // No activity ran in a later generation once a custom status after its result was seen.
         var seen = Set<String>()
         var reruns: [String] = []
         var seenCount = 0
-        for generation in 0...kills {
-            reruns += lines("\(logs.path)/invocations-\(generation).log").filter(seen.contains)
-            let seenNow = lines("\(logs.path)/effects-seen-\(generation).log")
+        for generation in 0...campaign.kills {
+            reruns += campaign.lines("invocations-\(generation).log").filter(seen.contains)
+            let seenNow = campaign.lines("effects-seen-\(generation).log")
             seenCount += seenNow.count
             seen.formUnion(seenNow)
         }
-        #expect(seenCount > 0, "the observer saw no custom status")
-        #expect(reruns.isEmpty, "re-run after an effect of its result was seen: \(reruns.prefix(10))")
-        print("strict crash test: \(kills) kills, \(interrupted) before the work was done, \(seen.count) results seen in effect")
+        #expect(seenCount > 0, "\(seed): the observer saw no custom status")
+        #expect(reruns.isEmpty, "\(seed): re-run after an effect of its result was seen: \(reruns.prefix(10))")
+        return seen.count
     }
 }

@@ -11,7 +11,9 @@ let package = Package(
         .target(name: "Durable"),
         // Runs a mixed workload on a file journal; the crash tests kill it with SIGKILL.
         .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
-        .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness"]),
+        // An instance whose code crashes the process on every replay; the poison-instance test runs it.
+        .executableTarget(name: "DurablePoisonHarness", dependencies: ["Durable"]),
+        .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness", "DurablePoisonHarness"]),
         .testTarget(
             name: "SampleTests",
             dependencies: [

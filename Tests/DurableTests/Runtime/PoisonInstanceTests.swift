@@ -1,0 +1,82 @@
+import Durable
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An instance whose code kills the process every time it is replayed must not keep the runtime
+/// from starting: restarted until it comes up, a real child process (Sources/DurablePoisonHarness)
+/// quarantines that instance within a bounded number of crashes, and every other instance recovers
+/// and finishes. Without the quarantine every restart crashes again.
+@Suite(.timeLimit(.minutes(3))) struct PoisonInstanceTests {
+    private var harness: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("DurablePoisonHarness")
+    }
+
+    /// Runs the harness to its end; whether a signal ended it, and what it printed.
+    private func run(_ arguments: [String]) async throws -> (output: String, crashed: Bool, status: Int32) {
+        let process = Process()
+        process.executableURL = harness
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"  // a crash ends the process at once, without a report
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.continuation.yield() }
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        for await _ in exited.stream { break }
+        return (text, process.terminationReason == .uncaughtSignal, process.terminationStatus)
+    }
+
+    @Test(arguments: ["recursion", "sigkill"])
+    func anInstanceWhoseReplayCrashesTheProcessIsQuarantinedAndTheOthersFinish(crash: String) async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: harness.path), "build the DurablePoisonHarness target")
+        let journal = TemporaryDirectory()
+        let seeded = try await run([journal.path, "seed"])
+        try #require(seeded.output.contains("SEEDED"), "seeding failed: \(seeded)")
+
+        // One crash with every instance recovering together, then two with the poison instance
+        // recovering alone: the fourth start comes up. Eight is the bound the test allows.
+        var crashes: [Int32] = []
+        var up: String?
+        for _ in 0..<8 {
+            let attempt = try await run([journal.path, "run", crash])
+            if attempt.crashed {
+                crashes.append(attempt.status)
+                continue
+            }
+            up = attempt.output
+            break
+        }
+        let expectedSignal = crash == "sigkill" ? SIGKILL : SIGSEGV
+        #expect(crashes.allSatisfy { $0 == expectedSignal }, "the child died of \(crashes), not the poison")
+        #expect(crashes.count == 3, "came up after \(crashes.count) crashes")
+        let output = try #require(up, "the runtime never came up: \(crashes.count) crashes in a row")
+        let lines = output.split(separator: "\n").map(String.init)
+        for index in 0..<6 {
+            let expected = ((index * 2) + 100 + index) * 2
+            #expect(lines.contains("worker-\(index) completed \(expected)"), "\(lines)")
+        }
+        #expect(lines.contains("poison quarantined"), "\(lines)")
+        #expect(lines.contains("listed poison"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("poison failure: ") && $0.contains("died 3 times while this instance was being recovered") })
+        #expect(lines.contains { $0.hasPrefix("poison raise refused: Instance 'poison' is quarantined") }, "\(lines)")
+        #expect(lines.last == "UP")
+
+        // The quarantine holds across restarts of the same bad build: nothing crashes.
+        let again = try await run([journal.path, "run", crash])
+        #expect(!again.crashed && again.output.contains("poison quarantined"), "\(again)")
+
+        // The fixed build resumes it: the quarantine is lifted and its code runs to the end.
+        let fixed = try await run([journal.path, "fixed"])
+        #expect(fixed.output.contains("poison poison finished: fixed"), "\(fixed)")
+    }
+}

@@ -2,17 +2,19 @@
 // the process every time it is replayed, among others that must recover regardless.
 //
 //     DurablePoisonHarness <journal-directory> seed
-//     DurablePoisonHarness <journal-directory> run <crash>      (crash: recursion | sigkill)
+//     DurablePoisonHarness <journal-directory> run <crash>      (crash: recursion | trap | sigkill)
 //     DurablePoisonHarness <journal-directory> fixed
 //
 // `seed` starts six workers and the poison instance with code that does not crash yet (the
 // build before the bad deploy), takes each to a point its history records, and exits.
 // `run` is the bad build: replaying the poison instance's history crashes the process — by
-// synchronous recursion ~10 million deep (a stack overflow, SIGSEGV) or by SIGKILL. If the
+// synchronous recursion ~10 million deep (a stack overflow, SIGSEGV), by a trap (`fatalError`)
+// or by SIGKILL (which is not a crash of its own: the runtime must not blame it). If the
 // runtime comes up anyway, it finishes every worker and prints each one's result, then the
 // poison instance's status and failure, then raises an event to it and waits for its end (which
-// its replay crashes, unless it is quarantined), then "UP". `fixed` is the build with the code fixed: it
-// resumes the poison instance, lets it finish and prints its result.
+// its replay crashes, unless it is quarantined), then "UP". `fixed` is the build with the code
+// fixed: it prints the poison instance's status, resumes it if it is quarantined, lets it finish
+// and prints its result.
 
 import Durable
 import Foundation
@@ -32,7 +34,7 @@ let journalPath = arguments[1]
 let mode = arguments[2]
 
 enum CrashKind: String {
-    case none, recursion, sigkill
+    case none, recursion, trap, sigkill
 }
 
 /// How this build's poison code crashes; `none` in the builds before and after the bad one.
@@ -71,6 +73,8 @@ struct Poison: Orchestration {
         case .recursion:
             var trail: [Int] = []
             context.setCustomStatus(descend(depth, &trail))  // never returns: the stack overflows first
+        case .trap:
+            if depth > 0 { fatalError("poison: the bad build's code traps on replay") }
         case .sigkill:
             kill(getpid(), SIGKILL)
         }
@@ -105,8 +109,10 @@ case "seed":
     print("SEEDED")
 case "run":
     for (index, id) in workers.enumerated() {
-        if try await client.status(of: id).runtimeStatus != .completed {
+        do {
             try await client.raiseEvent(id, name: "go", payload: 100 + index)
+        } catch DurableError.invalidStatus(_, .completed, _) {
+            // It had the event before a crash, and has finished since.
         }
         print("\(id) completed \(try await client.result(of: id, as: Worker.self))")
     }
@@ -128,7 +134,9 @@ case "run":
     runtime.shutdown()
     print("UP")
 case "fixed":
-    try await client.resume("poison")
+    let before = try await client.status(of: "poison").runtimeStatus
+    print("poison was \(before)")
+    if before == .quarantined { try await client.resume("poison") }
     try await client.raiseEvent("poison", name: "finish", payload: "fixed")
     print("poison \(try await client.result(of: "poison", as: Poison.self))")
     runtime.shutdown()

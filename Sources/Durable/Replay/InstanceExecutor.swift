@@ -300,6 +300,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
             }
             switch next {
             case .start:
+                CrashNote.prepareCurrentThread()  // while instances recover: room to note a stack overflow
                 instance?.run()
             case .jobs:
                 for (index, queued) in batch.enumerated() {

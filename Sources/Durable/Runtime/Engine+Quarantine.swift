@@ -23,13 +23,38 @@ final class RecoveryTracker: Sendable {
         var outstanding = 0
         var isRecovering = false
         var isStopped = false
+        /// The ``CrashNote`` slot open while instances recover.
+        var noteSlot: Int?
     }
 
     fileprivate let state = Mutex(State())
     fileprivate let store: any HistoryStore
+    /// Where the crash note goes: next to the journal. `nil` for other stores.
+    private let notePath: String?
 
     init(store: any HistoryStore) {
         self.store = store
+        notePath = (store as? FileJournal).map { ($0.path as NSString).appendingPathComponent("RECOVERY.crash") }
+    }
+
+    /// Whether the process that ran before died of a crash of its own while it recovered
+    /// instances; removes the note. A store with no place for a note cannot tell: every death counts.
+    func consumeCrashNote() -> Bool {
+        guard let notePath else { return true }
+        return CrashNote.consume(at: notePath)
+    }
+
+    /// Opens the crash note for a recovery that runs instances' code.
+    fileprivate func armCrashNote(in state: inout State) {
+        guard let notePath, state.noteSlot == nil else { return }
+        state.noteSlot = CrashNote.arm(at: notePath)
+    }
+
+    /// Closes it: recovery ended, or the runtime stops.
+    fileprivate func disarmCrashNote(in state: inout State) {
+        guard let notePath, let slot = state.noteSlot else { return }
+        CrashNote.disarm(slot, at: notePath)
+        state.noteSlot = nil
     }
 
     /// The marker the store holds, if it keeps one and it reads as a marker.
@@ -51,6 +76,7 @@ final class RecoveryTracker: Sendable {
             guard !state.isStopped else { return }
             state.isStopped = true
             if state.isRecovering, let found = state.found { write(found, in: &state) }
+            disarmCrashNote(in: &state)
         }
     }
 
@@ -82,6 +108,7 @@ extension Engine {
             state.isolated = plan.isolated.compactMap { items[$0] }
             state.together = plan.together.compactMap { items[$0] }
             state.isRecovering = true
+            if !state.isolated.isEmpty || !state.together.isEmpty { recovery.armCrashNote(in: &state) }
             // The quarantine holds from now, even if nothing else changes.
             recovery.write(plan.marker, in: &state)
         }
@@ -123,6 +150,7 @@ extension Engine {
             recovery.write(marker, in: &state)
             state.isRecovering = false
             state.isolated = []
+            recovery.disarmCrashNote(in: &state)
             return .done
         }
         switch step {

@@ -11,6 +11,7 @@ extension Engine {
     /// as the plan says, together or one at a time.
     func recover() throws {
         let found = recovery.readMarker()
+        let crashed = recovery.consumeCrashNote()
         var items: [String: RecoveryTracker.Item] = [:]
         var runsNow: [String: String] = [:]  // id → execution id, of those whose code runs at once
         var later: [RecoveryTracker.Item] = []  // scheduled starts still to come: no code runs now
@@ -43,7 +44,7 @@ extension Engine {
             records[id] = record
             if history.contains(where: \.kind.isEventSent) { senders.append((id, history)) }
         }
-        let plan = RecoveryPlan(previous: found, runnable: runsNow)
+        let plan = RecoveryPlan(previous: found, runnable: runsNow, crashed: crashed)
         for quarantine in plan.marker.quarantined {
             guard let record = records[quarantine.instanceId] else { continue }
             record.live = nil

@@ -11,6 +11,11 @@
 ///    recover one at a time again, those with a strike first. At its second strike the suspect
 ///    is quarantined, and the rest recover together again.
 ///
+///
+/// Only a crash of the process's own counts (``CrashNote``): if it was killed from outside
+/// (SIGKILL, a power loss), the start recovers as the one before it did — together, or isolating
+/// the same suspects — and nobody gets a strike.
+///
 /// One poison instance is so quarantined after three crashes; each further one costs three more.
 struct RecoveryPlan: Equatable {
     /// The marker to write as recovery begins: the quarantine and strikes, without `inFlight`.
@@ -30,12 +35,15 @@ struct RecoveryPlan: Equatable {
     /// - Parameters:
     ///   - previous: The marker the last start left, if any could be read.
     ///   - runnable: Every unfinished instance this start would run, with its execution id, by id.
-    init(previous: RecoveryMarker?, runnable: [String: String]) {
+    ///   - crashed: Whether the process that wrote `previous` died of a crash of its own.
+    init(previous: RecoveryMarker?, runnable: [String: String], crashed: Bool) {
         var marker = previous ?? RecoveryMarker()
         // A quarantine holds only for the very execution it was made for, while it is unfinished.
         marker.quarantined.removeAll { runnable[$0.instanceId] != $0.executionId }
         var suspects: [String] = []
-        if !marker.inFlight.isEmpty {
+        if !marker.inFlight.isEmpty, !crashed {
+            suspects = marker.isIsolating ? marker.suspects : []  // killed from outside: as before, no strike
+        } else if !marker.inFlight.isEmpty {
             if marker.isIsolating, let culprit = marker.inFlight.first {
                 let strikes = marker.strikes[culprit, default: 0] + 1
                 if strikes >= RecoveryMarker.strikesToQuarantine, let executionId = runnable[culprit] {

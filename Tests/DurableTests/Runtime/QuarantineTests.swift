@@ -28,20 +28,20 @@ import Testing
     @Test func thePlanIsolatesTheSuspectsOfACrashAndQuarantinesAtTheSecondStrike() {
         let runnable = ["a": "ea", "b": "eb", "c": "ec", "new": "en"]
         // A clean start: everyone together.
-        let clean = RecoveryPlan(previous: nil, runnable: runnable)
+        let clean = RecoveryPlan(previous: nil, runnable: runnable, crashed: false)
         #expect(clean.isolated.isEmpty && clean.together == ["a", "b", "c", "new"] && clean.marker == RecoveryMarker())
         // Died while a, b, c and a finished one recovered together: those still unfinished recover
         // alone, the one started since (new) together after them.
         var crashedTogether = RecoveryMarker()
         crashedTogether.inFlight = ["c", "a", "b", "finished"]
-        let first = RecoveryPlan(previous: crashedTogether, runnable: runnable)
+        let first = RecoveryPlan(previous: crashedTogether, runnable: runnable, crashed: true)
         #expect(first.isolated == ["a", "b", "c"] && first.together == ["new"])
         // Died while b recovered alone: b's first strike, b goes first.
         var crashedAlone = RecoveryMarker()
         crashedAlone.inFlight = ["b"]
         crashedAlone.isIsolating = true
         crashedAlone.suspects = ["a", "b", "c"]
-        let second = RecoveryPlan(previous: crashedAlone, runnable: runnable)
+        let second = RecoveryPlan(previous: crashedAlone, runnable: runnable, crashed: true)
         #expect(second.isolated == ["b", "a", "c"] && second.together == ["new"])
         #expect(second.marker.strikes == ["b": 1] && second.marker.quarantined.isEmpty)
         // Died while b recovered alone again: quarantined; the rest recover together.
@@ -49,14 +49,21 @@ import Testing
         again.inFlight = ["b"]
         again.isIsolating = true
         again.suspects = second.isolated
-        let third = RecoveryPlan(previous: again, runnable: runnable)
+        let third = RecoveryPlan(previous: again, runnable: runnable, crashed: true)
         #expect(third.isolated.isEmpty && third.together == ["a", "c", "new"])
         #expect(third.marker.quarantined.map(\.instanceId) == ["b"] && third.marker.quarantined.first?.executionId == "eb")
         #expect(third.marker.strikes.isEmpty && third.marker.inFlight.isEmpty)
+        // Killed from outside (no crash note): no strike and no isolation of a together phase;
+        // an isolation goes on with the same suspects.
+        let killedTogether = RecoveryPlan(previous: crashedTogether, runnable: runnable, crashed: false)
+        #expect(killedTogether.isolated.isEmpty && killedTogether.together == ["a", "b", "c", "new"])
+        let killedAlone = RecoveryPlan(previous: again, runnable: runnable, crashed: false)
+        #expect(killedAlone.isolated == ["b", "a", "c"] && killedAlone.marker.strikes == ["b": 1])
+        #expect(killedAlone.marker.quarantined.isEmpty)
         // The quarantine holds while that execution is unfinished, and only for it.
-        #expect(RecoveryPlan(previous: third.marker, runnable: runnable).marker.quarantined.count == 1)
-        #expect(RecoveryPlan(previous: third.marker, runnable: ["b": "another"]).marker.quarantined.isEmpty)
-        #expect(RecoveryPlan(previous: third.marker, runnable: ["a": "ea"]).marker.quarantined.isEmpty)
+        #expect(RecoveryPlan(previous: third.marker, runnable: runnable, crashed: false).marker.quarantined.count == 1)
+        #expect(RecoveryPlan(previous: third.marker, runnable: ["b": "another"], crashed: false).marker.quarantined.isEmpty)
+        #expect(RecoveryPlan(previous: third.marker, runnable: ["a": "ea"], crashed: false).marker.quarantined.isEmpty)
     }
 
     private func runtime(_ directory: TemporaryDirectory) async throws -> DurableRuntime {
@@ -76,6 +83,8 @@ import Testing
         marker.strikes = [id: 1]
         try journal.replaceRecoveryMarker(marker.encoded)
         journal.close()
+        // The note a crash of the process's own leaves (a SIGKILL leaves none).
+        try Data("C".utf8).write(to: URL(fileURLWithPath: "\(directory.path)/RECOVERY.crash"))
     }
 
     @Test func aQuarantinedInstanceIsListedRefusedTerminableAndResumable() async throws {

@@ -12,13 +12,13 @@ import Darwin
 /// from starting: restarted until it comes up, a real child process (Sources/DurablePoisonHarness)
 /// quarantines that instance within a bounded number of crashes, and every other instance recovers
 /// and finishes. Without the quarantine every restart crashes again.
-@Suite(.timeLimit(.minutes(3))) struct PoisonInstanceTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct PoisonInstanceTests {
     private var harness: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("DurablePoisonHarness")
     }
 
     /// Runs the harness to its end; whether a signal ended it, and what it printed.
-    private func run(_ arguments: [String]) async throws -> (output: String, crashed: Bool, status: Int32) {
+    private func run(_ arguments: [String]) async throws -> (output: String, crashed: Bool, status: Int32, errors: String) {
         let process = Process()
         process.executableURL = harness
         process.arguments = arguments
@@ -27,13 +27,17 @@ import Darwin
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         let exited = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exited.continuation.yield() }
         try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // Waited for without blocking a thread (a blocking read here starved the cooperative pool
+        // and delayed the other crash tests' kills); the output, a few lines, fits the pipe.
         for await _ in exited.stream { break }
-        return (text, process.terminationReason == .uncaughtSignal, process.terminationStatus)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (text, process.terminationReason == .uncaughtSignal, process.terminationStatus, errorText)
     }
 
     @Test(arguments: ["recursion", "trap"])

@@ -13,7 +13,11 @@ let package = Package(
         .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
         // Terminates a tree and SIGKILLs itself inside the descent; the terminate-tree crash test runs it.
         .executableTarget(name: "DurableTerminateTreeHarness", dependencies: ["Durable"]),
-        .testTarget(name: "DurableTests", dependencies: ["Durable", "DurableCrashHarness", "DurableTerminateTreeHarness"]),
+        // An instance whose code crashes the process on every replay; the poison-instance test runs it.
+        .executableTarget(name: "DurablePoisonHarness", dependencies: ["Durable"]),
+        .testTarget(
+            name: "DurableTests",
+            dependencies: ["Durable", "DurableCrashHarness", "DurableTerminateTreeHarness", "DurablePoisonHarness"]),
         .testTarget(
             name: "SampleTests",
             dependencies: [

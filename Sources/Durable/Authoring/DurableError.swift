@@ -17,6 +17,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// run it here: it is ``RuntimeStatus/notRegistered``. Register the orchestration again to
     /// resume it, or terminate or purge it.
     case orchestrationNotRegistered(instanceId: String, name: String)
+    /// The instance is ``RuntimeStatus/quarantined``: its code crashed the process while it was
+    /// recovered (`reason` says how), so it is not run. Fix the code and resume it, or terminate
+    /// or purge it.
+    case instanceQuarantined(instanceId: String, reason: String)
     /// A value could not be encoded into a ``Payload``.
     case encodingFailed(type: String, reason: String)
     /// A ``Payload`` did not decode as the expected type.
@@ -96,6 +100,8 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
         case .orchestrationNotRegistered(let id, let name):
             "Instance '\(id)' cannot run: orchestration '\(name)' is not registered in this build. Register it to"
                 + " resume the instance where it left off, or terminate or purge the instance."
+        case .instanceQuarantined(let id, let reason):
+            "Instance '\(id)' is quarantined and its code is not run: \(reason)."
         case .encodingFailed(let type, let reason):
             "Could not encode a value of type \(type): \(reason)"
         case .decodingFailed(let type, let reason):

@@ -95,13 +95,14 @@ public struct DurableClient: Sendable {
     /// - Throws: ``DurableError/unknownInstance(_:)``, ``DurableError/invalidStatus(instanceId:status:operation:)``
     ///   if the instance has finished, ``DurableError/orchestrationNotRegistered(instanceId:name:)`` if it
     ///   is ``RuntimeStatus/notRegistered`` (as do ``suspend(_:reason:)``, ``resume(_:reason:)`` and the
-    ///   waits), or ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded payload is
+    ///   waits), ``DurableError/instanceQuarantined(instanceId:reason:)`` if it is
+    ///   ``RuntimeStatus/quarantined`` (as do ``suspend(_:reason:)`` and the waits), or ``DurableError/payloadTooLarge(instanceId:step:size:limit:)`` if the encoded payload is
     ///   over ``DurableRuntime/Configuration/maxPayloadSize`` (nothing is recorded).
     public func raiseEvent(_ instanceId: String, name: String, payload: some Codable & Sendable) async throws {
         try await engine.raiseEvent(instanceId, name: name, input: try Payload(encoding: payload))
     }
 
-    /// Stops a running, pending, suspended or `notRegistered` instance; it ends `terminated`.
+    /// Stops a running, pending, suspended, `notRegistered` or `quarantined` instance; it ends `terminated`.
     ///
     /// - Parameter includeSubOrchestrations: Also terminate its running sub-orchestrations,
     ///   recursively; returns once every termination is durable. Called again for a terminated
@@ -121,12 +122,13 @@ public struct DurableClient: Sendable {
         try await engine.suspend(instanceId, reason: reason)
     }
 
-    /// Lets a suspended instance go on.
+    /// Lets a suspended instance go on. For a ``RuntimeStatus/quarantined`` instance, lifts the
+    /// quarantine durably and runs its code again from its history (once the code is fixed).
     public func resume(_ instanceId: String, reason: String? = nil) async throws {
         try await engine.resume(instanceId, reason: reason)
     }
 
-    /// Deletes a finished (or ``RuntimeStatus/notRegistered``) instance and its history; returns once
+    /// Deletes a finished (or ``RuntimeStatus/notRegistered`` or ``RuntimeStatus/quarantined``) instance and its history; returns once
     /// the deletion is durable, like ``terminate(_:reason:includeSubOrchestrations:)``, so a crash
     /// after it cannot bring the instance back.
     ///

@@ -14,7 +14,8 @@ public struct InstanceStatus: Sendable, Hashable {
     public var output: Payload?
     /// The last value the code passed to `setCustomStatus`.
     public var customStatus: Payload?
-    /// Why it failed, once `failed`; while `notRegistered`, which orchestration this build lacks.
+    /// Why it failed, once `failed`; while `notRegistered`, which orchestration this build lacks;
+    /// while `quarantined`, why its code is not run.
     /// When the code let an activity's or a sub-orchestration's failure escape, the message names
     /// that step ahead of the original type and message (see ``ActivityFailure``); the type name is
     /// the original error's.

@@ -20,14 +20,25 @@ public enum RuntimeStatus: String, Sendable, Hashable, Codable, CaseIterable, Cu
     /// terminated or purged; other calls about it throw
     /// ``DurableError/orchestrationNotRegistered(instanceId:name:)``.
     case notRegistered
+    /// Unfinished, but its code is not run: the process died while this instance was being
+    /// recovered, twice while its code was the only code replaying (a crash in its code, such as
+    /// a stack overflow). ``InstanceStatus/failure`` says so. Every other instance recovers. It can
+    /// be terminated or purged; ``DurableClient/resume(_:reason:)`` lifts the quarantine and runs
+    /// its code again (once it is fixed); other calls about it throw
+    /// ``DurableError/instanceQuarantined(instanceId:reason:)``.
+    case quarantined
 
     /// Whether the instance has ended for good.
     public var isFinished: Bool {
         switch self {
         case .completed, .failed, .terminated: true
-        case .pending, .running, .suspended, .continuedAsNew, .notRegistered: false
+        case .pending, .running, .suspended, .continuedAsNew, .notRegistered, .quarantined: false
         }
     }
 
     public var description: String { rawValue }
+
+    /// Unfinished, but nothing runs its code here: `notRegistered` or `quarantined`. Client calls
+    /// about such an instance go to `Engine.deliverToUnregistered`.
+    var hasNoCodeRunning: Bool { self == .notRegistered || self == .quarantined }
 }

@@ -245,8 +245,14 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// The task is created on the draining thread, not the caller's: the task and its allocator
     /// slabs are then allocated by the thread that most likely frees them, which keeps them in
     /// that thread's malloc cache instead of taking another thread's arena lock.
-    func start(replaying: Bool) {
+    ///
+    /// `whenReplayed` runs on the draining thread once the first drain after the start ends: the
+    /// code has run through every stored event (recovery waits for it, see `Engine.recover`).
+    func start(replaying: Bool, whenReplayed: (@Sendable () -> Void)? = nil) {
         let run = state.withLock { state -> Bool in
+            // Queued with the start, under one lock: no drain can end between them without
+            // having run the start and the replay first.
+            if let whenReplayed { state.afterDrain.append(whenReplayed) }
             state.isStarting = true
             state.isReplaying = replaying
             let held = state.lifecycle.codeStarts()
@@ -331,6 +337,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
             }
             switch next {
             case .start:
+                CrashNote.prepareCurrentThread()  // while instances recover: room to note a stack overflow
                 instance?.run()
             case .jobs:
                 for (index, queued) in batch.enumerated() {

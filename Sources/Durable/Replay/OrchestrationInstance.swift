@@ -116,9 +116,10 @@ actor OrchestrationInstance {
         executor.instance = self
     }
 
-    /// Starts the code, then feeds the history's events behind it, on the executor.
-    nonisolated func start() {
-        executor.start(replaying: !log.results.isEmpty)
+    /// Starts the code, then feeds the history's events behind it, on the executor;
+    /// `whenReplayed` runs once that first drain is over (see `InstanceExecutor.start`).
+    nonisolated func start(whenReplayed: (@Sendable () -> Void)? = nil) {
+        executor.start(replaying: !log.results.isEmpty, whenReplayed: whenReplayed)
     }
 
     /// Creates the orchestration's task; called by the executor's drain (see `InstanceExecutor.start`).

@@ -102,7 +102,7 @@ extension Engine {
                     table.records[id].map { ($0.status.runtimeStatus, $0.live, $0.status.storageFailure) }
                 })
             else { throw DurableError.unknownInstance(id) }
-            if status == .notRegistered { return try await deliverToUnregistered(kind, to: id, operation: operation) }
+            if status.hasNoCodeRunning { return try await deliverToUnregistered(kind, to: id, operation: operation) }
             if live == nil, let storageFailure {  // stopped by a failing store: nothing here can record for it
                 throw DurableError.storageFailed(instanceId: id, reason: storageFailure)
             }

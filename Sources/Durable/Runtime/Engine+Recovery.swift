@@ -7,10 +7,17 @@ extension Engine {
     ///
     /// An unfinished instance whose orchestration is not registered stays loaded as
     /// `notRegistered`, its history untouched: a runtime that registers the orchestration again
-    /// resumes it where it left off. Descendants of a tree termination a crash cut short are
-    /// terminated first, and do not resume (`terminateTreesCutShort`).
+    /// resumes it where it left off. One whose code crashed the process while it was recovered,
+    /// at earlier starts, stays loaded as `quarantined` (see ``RecoveryPlan``); the others recover
+    /// as the plan says, together or one at a time. Descendants of a tree termination a crash cut
+    /// short are terminated first, and do not resume (`terminateTreesCutShort`).
     func recover() throws -> JournalPosition? {
-        var resumed: [(OrchestrationInstance, InstanceStatus)] = []
+        let found = recovery.readMarker()
+        let crashed = recovery.consumeCrashNote()
+        var items: [String: RecoveryTracker.Item] = [:]
+        var runsNow: [String: String] = [:]  // id → execution id, of those whose code runs at once
+        var later: [RecoveryTracker.Item] = []  // scheduled starts still to come: no code runs now
+        var records: [String: InstanceRecord] = [:]
         var senders: [(String, [HistoryEvent])] = []
         var histories = try store.allHistories()
         let treeTerminations = try terminateTreesCutShort(in: &histories)
@@ -21,43 +28,70 @@ extension Engine {
                 if let entry = registry.orchestrations[status.name] {
                     // Its code ran before, unless its scheduled start has not come yet.
                     let replaying = status.scheduledStart.map { $0 <= now() } ?? true
-                    instance = OrchestrationInstance(
+                    let live = OrchestrationInstance(
                         instanceId: id, orchestration: entry, input: status.input, history: history, replaying: replaying,
                         host: self)
+                    instance = live
+                    if status.runtimeStatus == .pending, let startAt = status.scheduledStart, startAt > now() {
+                        later.append(.init(instance: live, status: status))
+                    } else {
+                        items[id] = .init(instance: live, status: status)
+                        runsNow[id] = live.executionId
+                    }
                 } else {
                     status.runtimeStatus = .notRegistered
                     status.failure = FailureDetails(DurableError.orchestrationNotRegistered(instanceId: id, name: status.name))
                 }
             }
-            if let instance { resumed.append((instance, status)) }
             let record = InstanceRecord(status: status, live: instance)
             record.noteReceivedEvents(in: history)
-            table.withLock { $0.records[id] = record }
+            records[id] = record
             if history.contains(where: \.kind.isEventSent) { senders.append((id, history)) }
         }
-        for (instance, status) in resumed { run(instance, status: status) }
+        let plan = RecoveryPlan(previous: found, runnable: runsNow, crashed: crashed)
+        for quarantine in plan.marker.quarantined {
+            guard let record = records[quarantine.instanceId] else { continue }
+            record.live = nil
+            record.status.runtimeStatus = .quarantined
+            record.quarantineReason = quarantine.reason
+            record.status.failure = FailureDetails(
+                DurableError.instanceQuarantined(instanceId: quarantine.instanceId, reason: quarantine.reason))
+        }
+        table.withLock { $0.records.merge(records) { _, loaded in loaded } }
+        for item in later { run(item.instance, status: item.status) }
+        runRecovery(plan, found: found, items: items)
         // A crash may have come between a send's record and its delivery: every send goes again,
-        // and its receiver drops the ones it has.
+        // and its receiver drops the ones it has. (One bound for an instance still waiting for its
+        // turn to recover waits with it: the code starts first.)
         for (id, history) in senders { redeliverSends(in: history, of: id) }
         return treeTerminations
     }
 
-    /// A client's event, suspension, resumption or termination for a `notRegistered` instance.
+    /// A client's event, suspension, resumption or termination for a `notRegistered` or
+    /// `quarantined` instance.
     ///
     /// Terminating records the end, as for a running instance: the operator's way out, and the
-    /// parent hears of it. Anything else throws `orchestrationNotRegistered`, so the caller learns
-    /// at once that nothing acts on it here. An event is not kept for a later build either: that
-    /// build's code would meet it as stored history, that is as replay, though it never saw it.
+    /// parent hears of it. Resuming a quarantined instance lifts its quarantine and runs its code
+    /// (see `retryQuarantined`). Anything else throws `orchestrationNotRegistered` or
+    /// `instanceQuarantined`, so the caller learns at once that nothing acts on it here. An event
+    /// is not kept for a later build either: that build's code would meet it as stored history,
+    /// that is as replay, though it never saw it.
     func deliverToUnregistered(_ kind: HistoryEvent.Kind, to id: String, operation: String) async throws {
+        if case .executionResumed = kind,
+            table.withLock({ $0.records[id]?.status.runtimeStatus }) == .quarantined
+        {
+            return try retryQuarantined(id, operation: operation)
+        }
         let event = HistoryEvent(kind, at: now())
         // Claimed under the table's lock, recorded outside it (the store's lock goes first).
         let claim = table.withLock { table -> Result<Void, DurableError> in
             guard !table.isShutDown else { return .failure(.runtimeShutDown) }
             guard let record = table.records[id] else { return .failure(.unknownInstance(id)) }
-            guard record.status.runtimeStatus == .notRegistered else {  // terminated meanwhile
+            guard record.status.runtimeStatus.hasNoCodeRunning else {  // terminated or resumed meanwhile
                 return .failure(.invalidStatus(instanceId: id, status: record.status.runtimeStatus, operation: operation))
             }
             guard case .executionTerminated = kind else {
+                if record.status.runtimeStatus == .quarantined { return .failure(record.quarantineError) }
                 return .failure(.orchestrationNotRegistered(instanceId: id, name: record.status.name))
             }
             guard !record.isTerminating else {  // another client's termination is being recorded
@@ -77,7 +111,7 @@ extension Engine {
         let (final, waiters) = table.withLock { table -> (InstanceStatus?, [StatusWaiter]) in
             var final: InstanceStatus?
             let waiters = table.update(id) { status in
-                status.failure = nil  // the not-registered note no longer applies
+                status.failure = nil  // the not-registered or quarantine note no longer applies
                 status.apply(event)
                 final = status
             }

@@ -22,6 +22,8 @@ final class Engine: InstanceHost {
     let historyLimit: HistoryLimit
     /// ``DurableRuntime/Configuration/maxSubOrchestrationDepth``.
     let maxSubOrchestrationDepth: Int
+    /// The recovery under way at startup and the instances quarantined (see `recover`).
+    let recovery: RecoveryTracker
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -35,6 +37,7 @@ final class Engine: InstanceHost {
         self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
+        self.recovery = RecoveryTracker(store: store)
         let pool = ActivityWorkerPool(
             registry: registry, limit: max(1, configuration.maxConcurrentActivities), payloadLimit: payloadLimit)
         self.pool = pool
@@ -181,13 +184,15 @@ final class Engine: InstanceHost {
         return position
     }
 
-    /// Starts the instance's code now, or arms its scheduled start.
-    func run(_ instance: OrchestrationInstance, status: InstanceStatus) {
+    /// Starts the instance's code now, or arms its scheduled start. `whenReplayed` runs once the
+    /// code has replayed its stored history, or at once if the code does not start now.
+    func run(_ instance: OrchestrationInstance, status: InstanceStatus, whenReplayed: (@Sendable () -> Void)? = nil) {
         guard status.runtimeStatus == .pending, let startAt = status.scheduledStart, startAt > now() else {
             if status.runtimeStatus == .pending { markStarted(instance) }
-            instance.start()
+            instance.start(whenReplayed: whenReplayed)
             return
         }
+        whenReplayed?()
         // Timer callbacks hold the engine strongly (a weak reference would slow every retain of
         // it); shutdown drops them.
         timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: -1), at: startAt) { [self] in
@@ -488,6 +493,7 @@ final class Engine: InstanceHost {
     // MARK: Shutdown
 
     func shutdown() {
+        recovery.stop()  // before the store closes: it may write the marker back
         let (live, waiters) = table.withLock { table in
             table.isShutDown = true
             for task in table.background { task.cancel() }

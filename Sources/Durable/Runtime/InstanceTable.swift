@@ -76,6 +76,7 @@ struct InstanceTable {
         if record.status.runtimeStatus == .notRegistered {  // nothing here can make it start or finish
             return .failure(DurableError.orchestrationNotRegistered(instanceId: id, name: record.status.name))
         }
+        if record.status.runtimeStatus == .quarantined { return .failure(record.quarantineError) }
         if let reason = record.status.storageFailure, record.live == nil {  // stopped: nothing here goes on with it
             return .failure(DurableError.storageFailed(instanceId: id, reason: reason))
         }
@@ -113,7 +114,8 @@ final class InstanceRecord: @unchecked Sendable {
     /// The running instance; `nil` once it finished (or if its orchestration is not registered).
     var live: OrchestrationInstance?
     var waiters: [StatusWaiter] = []
-    /// A client's termination of this `notRegistered` instance is being recorded (see
+    /// A client's termination of this `notRegistered` or `quarantined` instance (or the resumption
+    /// of a quarantined one) is being recorded (see
     /// `Engine.deliverToUnregistered`): nothing else may record or purge it meanwhile.
     var isTerminating = false
     /// The ids of the sent events this execution's history holds (`EventRaised.sourceEventId`):
@@ -146,7 +148,15 @@ final class InstanceRecord: @unchecked Sendable {
 
     /// Whether `purge` may delete it: once finished, or while nothing can run it.
     var mayBePurged: Bool {
-        status.runtimeStatus.isFinished || (status.runtimeStatus == .notRegistered && !isTerminating)
+        status.runtimeStatus.isFinished || (status.runtimeStatus.hasNoCodeRunning && !isTerminating)
+    }
+
+    /// Why the instance is quarantined, while it is (see `Engine.recover`).
+    var quarantineReason: String?
+
+    /// What calls about a quarantined instance throw.
+    var quarantineError: DurableError {
+        .instanceQuarantined(instanceId: status.instanceId, reason: quarantineReason ?? "its code crashed the process")
     }
 }
 
@@ -159,7 +169,7 @@ struct StatusWaiter {
         func isSatisfied(by status: InstanceStatus) -> Bool {
             switch self {
             case .finished: status.runtimeStatus.isFinished
-            case .started: status.runtimeStatus != .pending && status.runtimeStatus != .notRegistered
+            case .started: status.runtimeStatus != .pending && !status.runtimeStatus.hasNoCodeRunning
             }
         }
     }

@@ -291,6 +291,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         _ = Foundation.close(lockDescriptor)
     }
 
+    /// Whether ``close()`` was called: nothing may be written to the directory any more.
+    var isClosed: Bool { state.withLock { $0.isClosing } }
+
     /// The bytes the journal's files take on disk now.
     public var sizeOnDisk: Int {
         let files = ((try? directory.files(.segment)) ?? []) + ((try? directory.files(.checkpoint)) ?? [])

@@ -36,6 +36,20 @@ public protocol HistoryStore: Sendable {
     /// Queues the deletion of an instance's history and returns its position: a caller that must
     /// not acknowledge the deletion before it survives a crash awaits ``waitUntilDurable(_:)``.
     func removeHistory(of instanceId: String) throws -> JournalPosition
+
+    /// Whether the store keeps a recovery marker across restarts (see ``replaceRecoveryMarker(_:)``);
+    /// `false` by default. Only with one can the runtime quarantine an instance whose code crashes
+    /// the process every time it is recovered.
+    var keepsRecoveryMarker: Bool { get }
+
+    /// The bytes last passed to ``replaceRecoveryMarker(_:)``, or `nil` if there are none.
+    /// The runtime reads them once, when it starts; bytes it cannot make sense of count as none.
+    func recoveryMarker() throws -> [UInt8]?
+
+    /// Replaces the recovery marker with `bytes`, atomically and durably: after a crash the store
+    /// holds either the old bytes or the new ones. The runtime writes a few per start (not one
+    /// per instance) while it recovers instances, and one when a quarantined instance is resumed.
+    func replaceRecoveryMarker(_ bytes: [UInt8]) throws
 }
 
 extension HistoryStore {
@@ -53,6 +67,12 @@ extension HistoryStore {
     }
 
     public func close() {}
+
+    public var keepsRecoveryMarker: Bool { false }
+
+    public func recoveryMarker() throws -> [UInt8]? { nil }
+
+    public func replaceRecoveryMarker(_ bytes: [UInt8]) throws {}
 }
 
 /// A point in a store's append order.

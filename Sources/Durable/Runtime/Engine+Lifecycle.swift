@@ -133,6 +133,7 @@ extension Engine {
             }
             table.remove(id)
         }
+        deliverPendingSends(of: id)  // the removal takes the sends' records along
         return try store.removeHistory(of: id)
     }
 

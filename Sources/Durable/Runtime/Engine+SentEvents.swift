@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `context.sendEvent`, exactly once: the sender records its `EventSent` first, the event is
 /// delivered once that record is durable, and recovery delivers every recorded send again. The
@@ -34,16 +35,32 @@ extension Engine {
         let send: @Sendable () -> Void = { [self] in
             deliverSent(id: id, to: targetId, execution: target, name: name, input: input, sentAt: event.timestamp, live: true)
         }
-        if gate.holds(instance) {
-            gate.hold(for: instance, send)
-        } else if store.isDurable(position) {
+        if !gate.holds(instance), store.isDurable(position) {
             send()
+            return position
+        }
+        // Waiting for durability: until it is delivered, the send is in the sender's history
+        // only, and a continue-as-new, id reuse or purge of the sender would take its record
+        // along; those deliver it first (see `deliverPendingSends`).
+        let pending = pendingSends.track(send, for: instance.instanceId)
+        if gate.holds(instance) {
+            gate.hold(for: instance) { [pendingSends] in pendingSends.deliver(pending) }
         } else {
-            store.whenDurable(position) { result in
-                if case .success = result { send() }  // else the sender fails; a restart sends it from history
+            store.whenDurable(position) { [pendingSends] result in
+                // Else the sender fails; a restart sends it from history.
+                if case .success = result { pendingSends.deliver(pending) }
             }
         }
         return position
+    }
+
+    /// Delivers the sends of `sender` still waiting for their record to be durable, now: its
+    /// history is about to be replaced or removed, taking the `EventSent` records recovery would
+    /// redeliver from. Delivered now, each target's `EventRaised` is appended before the
+    /// replacement, so a store that makes a position durable with everything before it (every
+    /// ``HistoryStore``: positions are a prefix) never keeps the replacement without the delivery.
+    func deliverPendingSends(of sender: String) {
+        pendingSends.deliverAll(of: sender)
     }
 
     /// Delivers every send `history` records, for recovery, by the rule a live send follows: the
@@ -102,5 +119,49 @@ extension InstanceStatus {
 
     static func executionName(id: String, startedAt: Date) -> String {
         id.isEmpty ? String(startedAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16) : id
+    }
+}
+
+/// The sends recorded but not yet delivered, by sender: what ``Engine/deliverPendingSends(of:)``
+/// delivers early. Each is delivered once, whichever comes first — durability or the early delivery.
+final class PendingSends: Sendable {
+    final class Send: Sendable {
+        let deliver: @Sendable () -> Void
+        let isDone = Atomic<Bool>(false)
+        init(_ deliver: @escaping @Sendable () -> Void) { self.deliver = deliver }
+    }
+
+    private let waiting = Mutex<[String: [Send]]>([:])
+    /// How many are tracked: a start checks it without the lock (almost always zero).
+    private let count = Atomic<Int>(0)
+
+    func track(_ deliver: @escaping @Sendable () -> Void, for sender: String) -> Send {
+        let send = Send(deliver)
+        waiting.withLock { $0[sender, default: []].append(send) }
+        count.add(1, ordering: .relaxed)
+        return send
+    }
+
+    /// Delivers `send` unless it was delivered already, and forgets it.
+    func deliver(_ send: Send) {
+        guard !send.isDone.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        waiting.withLock { waiting in
+            for (sender, sends) in waiting where sends.contains(where: { $0 === send }) {
+                let left = sends.filter { $0 !== send }
+                waiting[sender] = left.isEmpty ? nil : left
+                break
+            }
+        }
+        count.subtract(1, ordering: .relaxed)
+        send.deliver()
+    }
+
+    func deliverAll(of sender: String) {
+        guard count.load(ordering: .relaxed) > 0 else { return }
+        let sends = waiting.withLock { $0.removeValue(forKey: sender) } ?? []
+        for send in sends where !send.isDone.exchange(true, ordering: .acquiringAndReleasing) {
+            count.subtract(1, ordering: .relaxed)
+            send.deliver()
+        }
     }
 }

@@ -16,6 +16,8 @@ final class Engine: InstanceHost {
     /// Made once: a drain that needs workers registers it, instead of a new closure each time.
     private let announceActivities: @Sendable () -> Void
     let table = Lock(InstanceTable())
+    /// Sends recorded but not yet delivered (see `deliverPendingSends`).
+    let pendingSends = PendingSends()
     let payloadLimit: PayloadLimit
     /// Where the engine says what it did on its own (``DurableRuntime/Configuration/log``).
     let log: @Sendable (String) -> Void
@@ -107,6 +109,7 @@ final class Engine: InstanceHost {
                     at: now),
                 host: self)
         }
+        for launch in launches { deliverPendingSends(of: launch.id) }  // a reused id's history goes
         let replacing = try table.withLock { table -> [Bool] in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             var named = Set<String>()  // ids the caller chose; generated ones cannot repeat
@@ -145,6 +148,7 @@ final class Engine: InstanceHost {
         reuse: InstanceIDReuse = .never, continuing: Bool = false
     ) throws -> JournalPosition {
         let launch = try Launch(id: id, entry: entry, started: started, carrying: carried, host: self)
+        deliverPendingSends(of: id)  // a history this launch replaces takes its sends' records along
         let (replacing, previous) = try table.withLock { table -> (Bool, InstanceRecord?) in
             guard !table.isShutDown else { throw DurableError.runtimeShutDown }
             if !continuing { try table.check(id, reuse: reuse) }

@@ -243,7 +243,11 @@ func coldReplay(steps: Int) async throws -> Double {
         let journal = try FileJournal(directory: directory)
         let loaded = journal.history(of: "long") ?? []
         journal.close()
-        let runtime = try await makeRuntime(.memory, directory: directory)
+        // 100,000 events is over the default history limit (51,200, Temporal's): raised here,
+        // as a user with such histories would, to measure the replay itself.
+        var configuration = DurableRuntime.Configuration()
+        configuration.maxHistoryEvents = 1_000_000
+        let runtime = try await makeRuntime(.memory, directory: directory, configuration: configuration)
         let result = try await runtime.replay(loaded, instanceId: "long")
         replayed = loaded.count
         guard case .waiting = result.outcome else { throw BenchmarkError("replay did not reach the live edge") }

@@ -63,8 +63,10 @@ struct Parent: Orchestration {
 }
 
 /// Everything the scenarios run.
-func makeRuntime(_ storage: StorageKind, directory: String) async throws -> DurableRuntime {
-    try await DurableRuntime(storage: storage.storage(directory)) {
+func makeRuntime(
+    _ storage: StorageKind, directory: String, configuration: DurableRuntime.Configuration = .init()
+) async throws -> DurableRuntime {
+    try await DurableRuntime(storage: storage.storage(directory), configuration: configuration) {
         Chain.self
         FanOut.self
         ThreeSteps.self

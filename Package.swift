@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -18,6 +18,10 @@ let package = Package(
         .testTarget(
             name: "DurableTests",
             dependencies: ["Durable", "DurableCrashHarness", "DurableTerminateTreeHarness", "DurablePoisonHarness"]),
+        // Built as a new Xcode app target is since Swift 6.2: default MainActor isolation.
+        .testTarget(
+            name: "DefaultIsolationTests", dependencies: ["Durable"],
+            swiftSettings: [.defaultIsolation(MainActor.self)]),
         .testTarget(
             name: "SampleTests",
             dependencies: [

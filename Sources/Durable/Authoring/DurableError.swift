@@ -111,11 +111,16 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timedOut(let id, let duration):
             "Instance '\(id)' did not finish within \(duration)."
         case .escapedExecutor(let id, let operation):
-            "Orchestration '\(id)' called \(operation) from outside its executor (Task.detached or Task {} inside an orchestration?). Use async let or a task group instead, so the call replays deterministically."
+            "Orchestration '\(id)' called \(operation) from outside its executor: from Task.detached or Task {} inside"
+                + " the orchestration (use async let or a task group instead, so the call replays deterministically), or from"
+                + " a helper function isolated to the main actor (in a target built with default MainActor isolation,"
+                + " Swift 6.2's `.defaultIsolation(MainActor.self)`, that is every function not marked otherwise: mark"
+                + " the orchestration's helpers `nonisolated`)."
         case .resumedOutsideDurable(let id, let how):
             "Orchestration '\(id)' failed: \(how). Its code would not replay the same way after a restart. Use"
                 + " context.sleep for delays, an activity for work with other actors, services or threads, and"
-                + " context.waitForEvent for signals from outside."
+                + " context.waitForEvent for signals from outside. (In a target built with default MainActor isolation,"
+                + " Swift 6.2's `.defaultIsolation(MainActor.self)`, mark the orchestration's helper functions `nonisolated`.)"
         case .continueAsNewCaught(let id):
             "Orchestration '\(id)' called continueAsNew, caught the error it throws and went on. Let that error"
                 + " propagate out of run (rethrow it from a catch-all, or call continueAsNew outside do/catch)."

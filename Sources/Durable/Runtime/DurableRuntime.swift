@@ -117,7 +117,7 @@ public final class DurableRuntime: Sendable {
     ///   `1...Configuration.payloadSizeCeiling`, a history limit is below 1 or the depth limit below 0,
     ///   `retention` is negative or `stalledStepLimit` not positive (checked before the storage is opened),
     ///   ``DurableError/duplicateRegistration(kind:name:)`` if two share a name, or the store's error.
-    public init(
+    nonisolated(nonsending) public init(
         storage: Storage = .directory(".durable"), configuration: Configuration = Configuration(),
         @RegistrationBuilder _ registrations: () -> [Registration]
     ) async throws {

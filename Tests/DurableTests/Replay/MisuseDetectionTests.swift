@@ -33,7 +33,7 @@ struct Misbehaves: Orchestration {
         let first = try await context.call(Step.self, "before")
         switch input {
         case "sleep":
-            try await Task.sleep(nanoseconds: 1_000_000)
+            try await Task.sleep(nanoseconds: 20_000_000)  // the misuse under test, not a wait for timing
         case "actor":
             _ = await Self.ledger.add(first)
         case "main-actor":

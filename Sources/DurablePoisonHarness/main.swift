@@ -74,6 +74,8 @@ struct Poison: Orchestration {
             var trail: [Int] = []
             context.setCustomStatus(descend(depth, &trail))  // never returns: the stack overflows first
         case .trap:
+            // Deliberate: this harness is the poison the quarantine test needs, a build whose
+            // orchestration code traps on every replay. Never library code.
             if depth > 0 { fatalError("poison: the bad build's code traps on replay") }
         case .sigkill:
             kill(getpid(), SIGKILL)

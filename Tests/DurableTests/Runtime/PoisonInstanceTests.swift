@@ -13,31 +13,10 @@ import Darwin
 /// quarantines that instance within a bounded number of crashes, and every other instance recovers
 /// and finishes. Without the quarantine every restart crashes again.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct PoisonInstanceTests {
-    private var harness: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("DurablePoisonHarness")
-    }
+    private var harness: URL { ChildProcess.harness("DurablePoisonHarness") }
 
-    /// Runs the harness to its end; whether a signal ended it, and what it printed.
-    private func run(_ arguments: [String]) async throws -> (output: String, crashed: Bool, status: Int32, errors: String) {
-        let process = Process()
-        process.executableURL = harness
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"  // a crash ends the process at once, without a report
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        let errors = Pipe()
-        process.standardError = errors
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.yield() }
-        try process.run()
-        // Waited for without blocking a thread (a blocking read here starved the cooperative pool
-        // and delayed the other crash tests' kills); the output, a few lines, fits the pipe.
-        for await _ in exited.stream { break }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (text, process.terminationReason == .uncaughtSignal, process.terminationStatus, errorText)
+    private func run(_ arguments: [String]) async throws -> ChildProcess.Outcome {
+        try await ChildProcess.run(harness, arguments)
     }
 
     @Test(arguments: ["recursion", "trap"])
@@ -53,7 +32,7 @@ import Darwin
         var up: String?
         for _ in 0..<8 {
             let attempt = try await run([journal.path, "run", crash])
-            if attempt.crashed {
+            if attempt.signaled {
                 crashes.append(attempt.status)
                 continue
             }
@@ -77,7 +56,7 @@ import Darwin
 
         // The quarantine holds across restarts of the same bad build: nothing crashes.
         let again = try await run([journal.path, "run", crash])
-        #expect(!again.crashed && again.output.contains("poison quarantined"), "\(again)")
+        #expect(!again.signaled && again.output.contains("poison quarantined"), "\(again)")
 
         // The fixed build resumes it: the quarantine is lifted and its code runs to the end.
         let fixed = try await run([journal.path, "fixed"])
@@ -98,7 +77,7 @@ import Darwin
         try #require(seeded.output.contains("SEEDED"), "seeding failed: \(seeded)")
         for attempt in 0..<5 {
             let killed = try await run([journal.path, "run", "sigkill"])
-            #expect(killed.crashed && killed.status == SIGKILL, "attempt \(attempt): \(killed)")
+            #expect(killed.signaled && killed.status == SIGKILL, "attempt \(attempt): \(killed)")
         }
         let fixed = try await run([journal.path, "fixed"])
         #expect(fixed.output.contains("poison was running"), "\(fixed)")

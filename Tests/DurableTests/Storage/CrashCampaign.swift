@@ -42,9 +42,7 @@ final class CrashCampaign: Sendable {
         var finalOutput = ""
     }
 
-    static var harness: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("DurableCrashHarness")
-    }
+    static var harness: URL { ChildProcess.harness("DurableCrashHarness") }
 
     func run() async throws -> Outcome {
         var random = SplitMix(state: seed)
@@ -92,23 +90,8 @@ final class CrashCampaign: Sendable {
 
     /// Starts the harness and kills it with SIGKILL after `delay` unless it exited first.
     static func run(_ arguments: [String], killAfter delay: Duration) async throws -> (output: String, killed: Bool) {
-        let process = Process()
-        process.executableURL = harness
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.yield() }
-        try process.run()
-        let killer = Task {
-            try await Task.sleep(for: delay)  // only picks the moment of the crash; nothing waits on it
-            kill(process.processIdentifier, SIGKILL)
-        }
-        for await _ in exited.stream { break }
-        killer.cancel()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        // A trap (SIGILL, SIGTRAP) is a crash of the harness, not one of our kills.
-        return (text, process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+        let outcome = try await ChildProcess.run(harness, arguments, killAfter: delay)
+        return (outcome.output, outcome.killed)
     }
 }
 

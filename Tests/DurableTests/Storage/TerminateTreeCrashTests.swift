@@ -10,24 +10,10 @@ import Darwin
 /// A SIGKILL inside `terminate(includeSubOrchestrations: true)`, between the parent's durable
 /// termination and its children's (Sources/DurableTerminateTreeHarness kills itself there).
 @Suite struct TerminateTreeCrashTests {
-    private var harness: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("DurableTerminateTreeHarness")
-    }
+    private var harness: URL { ChildProcess.harness("DurableTerminateTreeHarness") }
 
-    /// Runs the harness to its end and returns what it printed and whether a signal ended it.
-    private func run(_ arguments: [String]) async throws -> (output: String, killed: Bool) {
-        let process = Process()
-        process.executableURL = harness
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.yield() }
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        for await _ in exited.stream { break }
-        return (text, process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+    private func run(_ arguments: [String]) async throws -> ChildProcess.Outcome {
+        try await ChildProcess.run(harness, arguments)
     }
 
     /// Recovery finishes the descent the crash cut short: every descendant is terminated, once,

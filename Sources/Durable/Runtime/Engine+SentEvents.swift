@@ -126,9 +126,13 @@ extension InstanceStatus {
 /// delivers early. Each is delivered once, whichever comes first — durability or the early delivery.
 final class PendingSends: Sendable {
     final class Send: Sendable {
+        let sender: String
         let deliver: @Sendable () -> Void
         let isDone = Atomic<Bool>(false)
-        init(_ deliver: @escaping @Sendable () -> Void) { self.deliver = deliver }
+        init(_ deliver: @escaping @Sendable () -> Void, from sender: String) {
+            self.deliver = deliver
+            self.sender = sender
+        }
     }
 
     private let waiting = Mutex<[String: [Send]]>([:])
@@ -136,7 +140,7 @@ final class PendingSends: Sendable {
     private let count = Atomic<Int>(0)
 
     func track(_ deliver: @escaping @Sendable () -> Void, for sender: String) -> Send {
-        let send = Send(deliver)
+        let send = Send(deliver, from: sender)
         waiting.withLock { $0[sender, default: []].append(send) }
         count.add(1, ordering: .relaxed)
         return send
@@ -146,11 +150,9 @@ final class PendingSends: Sendable {
     func deliver(_ send: Send) {
         guard !send.isDone.exchange(true, ordering: .acquiringAndReleasing) else { return }
         waiting.withLock { waiting in
-            for (sender, sends) in waiting where sends.contains(where: { $0 === send }) {
-                let left = sends.filter { $0 !== send }
-                waiting[sender] = left.isEmpty ? nil : left
-                break
-            }
+            guard let sends = waiting[send.sender] else { return }
+            let left = sends.filter { $0 !== send }
+            waiting[send.sender] = left.isEmpty ? nil : left
         }
         count.subtract(1, ordering: .relaxed)
         send.deliver()

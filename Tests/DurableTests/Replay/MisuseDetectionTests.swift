@@ -16,7 +16,7 @@ actor Ledger {
     private var entries: [String] = []
     func add(_ entry: String) async -> Int {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { done.resume() }
+            later { done.resume() }
         }
         entries.append(entry)
         return entries.count
@@ -24,6 +24,18 @@ actor Ledger {
 }
 
 @MainActor func mainActorCount() -> Int { 1 }
+
+/// Runs `body` on a thread of its own 50 ms from now. Work from outside that finishes *before* the
+/// code suspends never takes the code off the instance's thread (a continuation resumed early, or
+/// a stream already fed, lets the awaiting code go on where it is), so there is nothing to detect:
+/// under full load that happened once in ~10 suite runs with an immediate `DispatchQueue.async`.
+/// The delay makes each case below the misuse it names: the code has suspended when the work lands.
+func later(_ body: @escaping @Sendable () -> Void) {
+    Thread.detachNewThread {
+        usleep(50_000)
+        body()
+    }
+}
 
 /// Each misuse between two steps: `input` picks which.
 struct Misbehaves: Orchestration {
@@ -33,18 +45,18 @@ struct Misbehaves: Orchestration {
         let first = try await context.call(Step.self, "before")
         switch input {
         case "sleep":
-            try await Task.sleep(nanoseconds: 20_000_000)  // the misuse under test, not a wait for timing
+            try await Task.sleep(nanoseconds: 50_000_000)  // the misuse under test, not a wait for timing
         case "actor":
             _ = await Self.ledger.add(first)
         case "main-actor":
             _ = await mainActorCount()
         case "continuation":
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async { continuation.resume() }
+                later { continuation.resume() }
             }
         case "stream":
             let (stream, feed) = AsyncStream.makeStream(of: Int.self)
-            DispatchQueue.global().async {
+            later {
                 feed.yield(1)
                 feed.finish()
             }

@@ -126,7 +126,7 @@ struct StorageFailureTests {
     /// (`timedOut`) instead of hanging the suite; returns the `storageFailed` reason.
     private func expectStorageFailed(_ id: String, on runtime: DurableRuntime) async throws -> String? {
         do {
-            let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(3))
+            let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
             Issue.record("instance \(id) was published \(status.runtimeStatus) (\(String(describing: status.failure)))")
         } catch DurableError.storageFailed(let instanceId, let reason) {
             #expect(instanceId == id)
@@ -209,7 +209,7 @@ struct StorageFailureTests {
         #expect(status.storageFailure != nil)
         // A wait that begins after the stop is answered at once too.
         await #expect(throws: DurableError.self) {
-            _ = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(3))
+            _ = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
         }
         runtime.shutdown()
         try await expectRestartCompletes([id], inputs: [5], store: store)

@@ -6,9 +6,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Durable", targets: ["Durable"]),
+        // Simulation and replay testing for users' test targets (Docs/Testing.md).
+        .library(name: "DurableTesting", targets: ["DurableTesting"]),
     ],
     targets: [
         .target(name: "Durable"),
+        .target(name: "DurableTesting", dependencies: ["Durable"]),
         // Runs a mixed workload on a file journal; the crash tests kill it with SIGKILL.
         .executableTarget(name: "DurableCrashHarness", dependencies: ["Durable"]),
         // Terminates a tree and SIGKILLs itself inside the descent; the terminate-tree crash test runs it.
@@ -18,6 +21,7 @@ let package = Package(
         .testTarget(
             name: "DurableTests",
             dependencies: ["Durable", "DurableCrashHarness", "DurableTerminateTreeHarness", "DurablePoisonHarness"]),
+        .testTarget(name: "DurableTestingTests", dependencies: ["DurableTesting"]),
         // Built as a new Xcode app target is since Swift 6.2: default MainActor isolation.
         .testTarget(
             name: "DefaultIsolationTests", dependencies: ["Durable"],

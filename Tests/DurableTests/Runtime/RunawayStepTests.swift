@@ -11,8 +11,20 @@ struct RetriesForever: Orchestration {
     func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
         while true {
             Self.iterations.add(1, ordering: .relaxed)
-            do { _ = try await context.call(Step.self, "again") } catch { Self.errors.add(1, ordering: .relaxed) }
+            do { _ = try await context.call(HoldsTheThirdCall.self, "again") } catch { Self.errors.add(1, ordering: .relaxed) }
         }
+    }
+}
+
+/// Returns at once, but for its third call, which waits for the termination: on a loaded machine
+/// the loop would otherwise go round until its history is too large before the test terminates it.
+struct HoldsTheThirdCall: Activity {
+    static let release = Gate()
+    static let calls = Counter()
+
+    func run(_ input: String, context: ActivityContext) async throws -> String {
+        if Self.calls.next() == 2 { await Self.release.wait() }
+        return input
     }
 }
 
@@ -26,10 +38,12 @@ struct RetriesForever: Orchestration {
             RetriesForever.self
             Misbehaves.self
             Step()
+            HoldsTheThirdCall()
         }
         let id = try await runtime.client.start(RetriesForever.self, input: 1)
         while RetriesForever.iterations.load(ordering: .relaxed) < 3 { await Task.yield() }
         try await runtime.client.terminate(id, reason: "stop")
+        HoldsTheThirdCall.release.open()
         let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
         #expect(status.runtimeStatus == .terminated)
 

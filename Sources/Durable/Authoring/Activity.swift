@@ -36,6 +36,21 @@ public struct ActivityContext: Sendable {
     public let activityName: String
     /// Which attempt this is: 1 for the first call, higher on retries.
     public let attempt: Int
+    /// Which call this is: the same when this attempt runs again after a crash (activities run at
+    /// least once), different for each attempt. Pass ``ActivityCallID/idempotencyKey`` to the
+    /// services the activity calls, so a repeat is recognised there.
+    public let callId: ActivityCallID
+    /// The runtime's client, for an activity that starts instances, raises events (a webhook stand-in)
+    /// or asks for a status — as a Durable Functions activity binds a client.
+    ///
+    /// ```swift
+    /// struct PaymentProviderStub: Activity {
+    ///     func run(_ order: String, context: ActivityContext) async throws {
+    ///         try await context.client.raiseEvent(context.instanceId, name: "payment-accepted", payload: order)
+    ///     }
+    /// }
+    /// ```
+    public let client: DurableClient
 
     /// Whether the runtime is shutting down and wants the activity to stop early.
     public var isCancelled: Bool { Task.isCancelled }
@@ -44,4 +59,21 @@ public struct ActivityContext: Sendable {
     public func checkCancellation() throws {
         try Task.checkCancellation()
     }
+}
+
+/// Names one activity call: the instance, the execution (one run of the instance, see
+/// ``InstanceStatus/executionId``) and the call's sequence number in that execution's history.
+public struct ActivityCallID: Sendable, Hashable, CustomStringConvertible {
+    /// The instance that called the activity.
+    public let instanceId: String
+    /// The execution of the instance that made the call; empty for histories recorded before
+    /// executions had ids.
+    public let executionId: String
+    /// The call's sequence number in the execution's history.
+    public let sequence: Int
+
+    /// `instanceId/executionId/sequence`: stable across repeats of this call, unique to it.
+    public var idempotencyKey: String { "\(instanceId)/\(executionId)/\(sequence)" }
+
+    public var description: String { idempotencyKey }
 }

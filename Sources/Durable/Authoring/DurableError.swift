@@ -82,6 +82,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// deep, over ``DurableRuntime/Configuration/maxSubOrchestrationDepth`` (`limit`). No child
     /// started; the call failed with a ``SubOrchestrationFailure`` carrying this error's details.
     case subOrchestrationTooDeep(parentId: String, name: String, depth: Int, limit: Int)
+    /// A ``ManualClock`` was asked to drive instances to their end, but they wait with no timer
+    /// armed and nothing running: only an event or a client call can move them on.
+    case waitsForInput(instanceIds: [String])
 
     public var description: String {
         switch self {
@@ -159,6 +162,10 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "Instance '\(parentId)' cannot start sub-orchestration '\(name)': it would be nested \(depth) deep, over the"
                 + " limit of \(limit) (DurableRuntime.Configuration.maxSubOrchestrationDepth). A recursion through"
                 + " sub-orchestrations that does not stop? Walk long chains in a loop with continue-as-new instead."
+        case .waitsForInput(let ids):
+            "\(ids.map { "'\($0)'" }.joined(separator: ", ")) \(ids.count == 1 ? "waits" : "wait") with no timer armed and"
+                + " nothing running: only a raised event or a client call can move \(ids.count == 1 ? "it" : "them") on."
+                + " Raise it before driving the clock."
         }
     }
 }

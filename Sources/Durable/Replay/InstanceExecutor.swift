@@ -135,6 +135,19 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         jobsLeftInBatch == 0 && state.withLock { $0.jobs.isEmpty }
     }
 
+    /// Whether the execution waits for something from outside and is doing nothing meanwhile: its
+    /// start is recorded, it has not ended (an end is still on its way to clients), no drain runs
+    /// or is due, and no job or message waits.
+    var isIdle: Bool {
+        state.withLock { state in
+            guard !state.isDraining, state.jobs.isEmpty, state.messages.isEmpty else { return false }
+            switch state.lifecycle.phase {
+            case .startRecorded, .running: return true
+            case .claimed, .ended: return false
+            }
+        }
+    }
+
     /// The code broke a rule a replay depends on (`how`): the instance fails for it before its
     /// next job runs — for the first such misuse only.
     func noteMisuse(_ how: OutsideResumption) {

@@ -30,6 +30,9 @@ protocol InstanceHost: AnyObject, Sendable {
     /// The instance stopped without an end because the store could not record it (`reason`);
     /// called instead of ``instanceFinished(_:outcome:after:)``, once.
     func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String)
+    /// The client an activity of this host's instances gets (``ActivityContext/client``); `nil`
+    /// where no activity runs (a replay in isolation).
+    var activityClient: DurableClient? { get }
 }
 
 /// How an instance ended.

@@ -28,6 +28,7 @@ public struct ReplayResult: Sendable {
 
 /// Hosts an instance that replays a history in isolation: nothing is dispatched, nothing stored.
 final class ReplayHost: InstanceHost {
+    var activityClient: DurableClient? { nil }  // a replay runs no activity
     private struct State {
         var commands: [HistoryEvent.Kind] = []
         var newEvents: [HistoryEvent] = []

@@ -11,6 +11,18 @@ extension Engine {
     /// at earlier starts, stays loaded as `quarantined` (see ``RecoveryPlan``); the others recover
     /// as the plan says, together or one at a time. Descendants of a tree termination a crash cut
     /// short are terminated first, and do not resume (`terminateTreesCutShort`).
+    /// Moves a ``ManualClock`` that is behind the store to the latest time it recorded: a test
+    /// that restarts a runtime after a crash with a new clock need not read the journal to set it,
+    /// and time never runs backwards for the instances it resumes. The wall clock moves by itself.
+    private func catchUpManualClock(with histories: [String: [HistoryEvent]]) {
+        guard let clock = timers.clock as? ManualClock else { return }
+        var latest = Date.distantPast
+        for history in histories.values {
+            if let last = history.last?.timestamp, last > latest { latest = last }
+        }
+        if latest > clock.now { clock.advance(to: latest) }
+    }
+
     func recover() throws -> JournalPosition? {
         let found = recovery.readMarker()
         let crashed = recovery.consumeCrashNote()
@@ -20,6 +32,7 @@ extension Engine {
         var records: [String: InstanceRecord] = [:]
         var senders: [(String, [HistoryEvent])] = []
         var histories = try store.allHistories()
+        catchUpManualClock(with: histories)
         let treeTerminations = try terminateTreesCutShort(in: &histories)
         for (id, history) in histories {
             guard var status = InstanceStatus(instanceId: id, events: history) else { continue }

@@ -10,7 +10,7 @@ final class Engine: InstanceHost {
     let registry: Registry
     let store: any HistoryStore
     let timers: TimerService
-    private let pool: ActivityWorkerPool
+    let pool: ActivityWorkerPool
     /// Holds a drain's effects until its records are durable, under strict durability.
     let gate: EffectGate
     /// Made once: a drain that needs workers registers it, instead of a new closure each time.
@@ -199,7 +199,7 @@ final class Engine: InstanceHost {
         whenReplayed?()
         // Timer callbacks hold the engine strongly (a weak reference would slow every retain of
         // it); shutdown drops them.
-        timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: -1), at: startAt) { [self] in
+        timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: -1), at: startAt, owner: instance.instanceId) { [self] in
             markStarted(instance)
             instance.start()
         }
@@ -261,6 +261,8 @@ final class Engine: InstanceHost {
 
     // MARK: InstanceHost
 
+    var activityClient: DurableClient? { DurableClient(engine: self) }
+
     func record(_ event: HistoryEvent, for instance: OrchestrationInstance) throws -> JournalPosition? {
         // A send is recorded with the target's execution it goes to, and delivered from there.
         if case .eventSent = event.kind { return try recordSend(event, for: instance) }
@@ -311,7 +313,9 @@ final class Engine: InstanceHost {
             let parent = ParentInstance(instanceId: instance.instanceId, sequence: sequence, executionId: instance.executionId)
             startChild(name, childId, input, parent: parent, from: instance)
         case .timer(let fireAt):
-            timers.schedule(.init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt) { [self] in
+            timers.schedule(
+                .init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt, owner: instance.instanceId
+            ) { [self] in
                 report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
             }
         case .sendEvent:

@@ -20,6 +20,8 @@ final class ActivityWorkerPool: Sendable {
         var queue: [ActivityWorkItem] = []
         var head = 0
         var workers = 0
+        /// Calls taken by a worker whose result is not delivered yet.
+        var running = 0
         var isShutDown = false
         /// Idle workers waiting for a call: handing one a call costs one task resume, not a new task.
         var parked: [CheckedContinuation<Void, Never>] = []
@@ -141,13 +143,22 @@ final class ActivityWorkerPool: Sendable {
         runner.cancel()
     }
 
+    /// Whether no call waits and none runs: every result taken so far is delivered.
+    var isIdle: Bool { state.withLock { $0.waiting == 0 && $0.running == 0 } }
+
     private static let maximumParked = 2
 
     private func work() async {
+        var delivered = false  // the last call's result: counted out under the lock the next call is taken with
         while true {
             enum Next { case run(ActivityWorkItem), park, exit }
             let next = state.withLock { state -> Next in
-                if let item = state.pop() { return .run(item) }
+                if delivered { state.running -= 1 }
+                delivered = false
+                if let item = state.pop() {
+                    state.running += 1
+                    return .run(item)
+                }
                 if !state.isShutDown, state.parked.count < Self.maximumParked { return .park }
                 state.workers -= 1
                 return .exit
@@ -155,6 +166,7 @@ final class ActivityWorkerPool: Sendable {
             switch next {
             case .run(let item):
                 await execute(item)
+                delivered = true
             case .park:
                 await withCheckedContinuation { continuation in
                     let resumeNow = state.withLock { state -> Bool in
@@ -174,8 +186,13 @@ final class ActivityWorkerPool: Sendable {
         let outcome: HistoryEvent.Kind
         do {
             let activity = try registry.activity(named: item.name)
+            // Only a live runtime's instances dispatch activities: a replay in isolation runs none.
+            guard let client = item.instance.host.activityClient else { throw DurableError.runtimeShutDown }
+            let instance = item.instance
             let context = ActivityContext(
-                instanceId: item.instance.instanceId, activityName: item.name, attempt: item.attempt)
+                instanceId: instance.instanceId, activityName: item.name, attempt: item.attempt,
+                callId: ActivityCallID(instanceId: instance.instanceId, executionId: instance.executionId, sequence: item.sequence),
+                client: client)
             let result = try await activity.run(item.input, context)
             // Too large to record: the attempt fails instead, so a retry policy or the caller's
             // catch sees it as it sees any failure of the activity.

@@ -13,14 +13,41 @@ import Synchronization
 public final class ManualClock: DurableClock {
     private struct Sleeper {
         let deadline: Date
+        /// The instance whose durable timer this is; `nil` for a sleep that is not a durable timer.
+        let owner: String?
         let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct Watcher {
+        let id: Int
+        let count: Int
+        /// Counts only this instance's sleepers; `nil` counts all.
+        let owner: String?
+        let continuation: CheckedContinuation<Void, Never>
     }
 
     private struct State {
         var now: Date
         var sleepers: [Int: Sleeper] = [:]
         var nextID = 0
-        var watchers: [(id: Int, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var watchers: [Watcher] = []
+
+        func count(of owner: String?) -> Int {
+            guard let owner else { return sleepers.count }
+            return sleepers.values.count { $0.owner == owner }
+        }
+
+        /// Takes the watchers whose count is reached.
+        mutating func takeSatisfiedWatchers() -> [CheckedContinuation<Void, Never>] {
+            guard !watchers.isEmpty else { return [] }
+            var ready: [CheckedContinuation<Void, Never>] = []
+            var left: [Watcher] = []
+            for watcher in watchers {
+                if count(of: watcher.owner) >= watcher.count { ready.append(watcher.continuation) } else { left.append(watcher) }
+            }
+            watchers = left
+            return ready
+        }
     }
 
     private let state: Mutex<State>
@@ -34,6 +61,9 @@ public final class ManualClock: DurableClock {
 
     /// How many sleeps (armed durable timers) are waiting for time to move.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+
+    /// How many of one instance's durable timers are waiting for time to move.
+    public func sleeperCount(of instanceId: String) -> Int { state.withLock { $0.count(of: instanceId) } }
 
     /// The earliest deadline any sleeper waits for.
     public var nextDeadline: Date? { state.withLock { $0.sleepers.values.map(\.deadline).min() } }
@@ -55,9 +85,13 @@ public final class ManualClock: DurableClock {
         for continuation in due { continuation.resume() }
     }
 
-    /// Suspends until at least `count` sleepers wait; use it to know an orchestration reached its
-    /// timer. Returns early if the waiting task is cancelled.
-    public func waitForSleepers(_ count: Int = 1) async {
+    /// Suspends until at least `count` sleepers wait — of instance `instanceId` only, when given;
+    /// use it to know an orchestration reached its timer. Returns early if the waiting task is cancelled.
+    ///
+    /// ```swift
+    /// await clock.waitForSleepers(of: approvalId)   // this instance waits on its timeout now
+    /// ```
+    public func waitForSleepers(_ count: Int = 1, of instanceId: String? = nil) async {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID
@@ -65,8 +99,8 @@ public final class ManualClock: DurableClock {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state in
-                    if state.sleepers.count >= count || Task.isCancelled { return true }
-                    state.watchers.append((id, count, continuation))
+                    if state.count(of: instanceId) >= count || Task.isCancelled { return true }
+                    state.watchers.append(Watcher(id: id, count: count, owner: instanceId, continuation: continuation))
                     return false
                 }
                 if ready { continuation.resume() }
@@ -90,11 +124,8 @@ public final class ManualClock: DurableClock {
                 let (immediate, watchers) = state.withLock { state -> (Result<Void, any Error>?, [CheckedContinuation<Void, Never>]) in
                     if Task.isCancelled { return (.failure(CancellationError()), []) }
                     if deadline <= state.now { return (.success(()), []) }
-                    state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
-                    let count = state.sleepers.count
-                    let ready = state.watchers.filter { $0.count <= count }.map(\.continuation)
-                    state.watchers.removeAll { $0.count <= count }
-                    return (nil, ready)
+                    state.sleepers[id] = Sleeper(deadline: deadline, owner: TimerOwner.instanceId, continuation: continuation)
+                    return (nil, state.takeSatisfiedWatchers())
                 }
                 if let immediate { continuation.resume(with: immediate) }
                 for watcher in watchers { watcher.resume() }

@@ -10,7 +10,16 @@ import Synchronization
 final class TimerService: Sendable {
     let clock: any DurableClock
     private let heap: TimerHeap?
-    private let sleepers = Mutex<[TimerKey: Task<Void, Never>]>([:])
+    private let sleepers = Mutex<[TimerKey: Sleeper]>([:])
+
+    /// A timer on a clock other than the ``SystemClock``: a task sleeping on the clock.
+    private struct Sleeper {
+        let task: Task<Void, Never>
+        let deadline: Date
+        /// Its deadline came and its callback runs now; it stays listed until the callback returns,
+        /// so ``hasTimerFiring`` sees a fired timer whose event is not delivered yet.
+        var isFiring = false
+    }
 
     struct TimerKey: Hashable, Sendable {
         let owner: ObjectIdentifier
@@ -31,7 +40,8 @@ final class TimerService: Sendable {
     ///
     /// A deadline that is not a number fires at once too (`<=` is `!(now < deadline)`), so none
     /// enters the heap, where it would never come due.
-    func schedule(_ key: TimerKey, at deadline: Date, fire: @escaping @Sendable () -> Void) {
+    /// `owner` is the instance the timer belongs to (see ``TimerOwner``).
+    func schedule(_ key: TimerKey, at deadline: Date, owner: String? = nil, fire: @escaping @Sendable () -> Void) {
         if deadline <= clock.now { return fire() }
         if let heap {
             heap.schedule(key, at: deadline, fire: fire)
@@ -41,17 +51,41 @@ final class TimerService: Sendable {
         // Created under the lock, so an overdue timer cannot look itself up before it is registered.
         let replaced = sleepers.withLock { sleepers in
             sleepers.updateValue(
-                Task {
-                    do {
-                        try await clock.sleep(until: deadline)
-                    } catch {
-                        return
-                    }
-                    let isCurrent = self.sleepers.withLock { $0.removeValue(forKey: key) != nil }
-                    if isCurrent { fire() }
-                }, forKey: key)
+                Sleeper(
+                    task: Task {
+                        do {
+                            // Tagged with its instance, so a ``ManualClock`` can tell whose sleeper it is.
+                            try await TimerOwner.$instanceId.withValue(owner) { try await clock.sleep(until: deadline) }
+                        } catch {
+                            return
+                        }
+                        let isCurrent = self.sleepers.withLock { sleepers in
+                            guard var sleeper = sleepers[key], !sleeper.isFiring else { return false }
+                            sleeper.isFiring = true
+                            sleepers[key] = sleeper
+                            return true
+                        }
+                        guard isCurrent else { return }
+                        fire()
+                        self.sleepers.withLock { _ = $0.removeValue(forKey: key) }
+                    }, deadline: deadline), forKey: key)
         }
-        replaced?.cancel()
+        replaced?.task.cancel()
+    }
+
+    /// The earliest deadline of the timers armed and not fired, on a clock other than the
+    /// ``SystemClock``. Read from here, not from the clock: a timer's task may not sleep on the
+    /// clock yet.
+    var nextDeadline: Date? {
+        sleepers.withLock { $0.values.lazy.filter { !$0.isFiring }.map(\.deadline).min() }
+    }
+
+    /// Whether a timer whose deadline has come is still listed: armed on a clock that has passed
+    /// it without waking it yet, or firing now. Always `false` on the ``SystemClock``.
+    var hasTimerFiring: Bool {
+        guard heap == nil else { return false }
+        let now = clock.now
+        return sleepers.withLock { $0.values.contains { $0.isFiring || $0.deadline <= now } }
     }
 
     /// Cancels a timer; it will not fire.
@@ -60,7 +94,13 @@ final class TimerService: Sendable {
             heap.cancel(key)
             return
         }
-        sleepers.withLock { $0.removeValue(forKey: key) }?.cancel()
+        // One firing now cannot be called back; it is removed once its callback returns.
+        let cancelled = sleepers.withLock { sleepers -> Task<Void, Never>? in
+            guard let sleeper = sleepers[key], !sleeper.isFiring else { return nil }
+            sleepers.removeValue(forKey: key)
+            return sleeper.task
+        }
+        cancelled?.cancel()
     }
 
     /// Cancels every timer and stops the timer thread.
@@ -68,7 +108,7 @@ final class TimerService: Sendable {
         heap?.stop()
         let all = sleepers.withLock { sleepers in
             defer { sleepers.removeAll() }
-            return Array(sleepers.values)
+            return sleepers.values.map(\.task)
         }
         for task in all { task.cancel() }
     }
@@ -216,4 +256,10 @@ private final class TimerHeap: @unchecked Sendable {
             parent = smallest
         }
     }
+}
+
+/// The instance whose durable timer the current task sleeps for; `nil` for any other sleep.
+/// Lets ``ManualClock`` count and wait for one instance's sleepers.
+enum TimerOwner {
+    @TaskLocal static var instanceId: String?
 }

@@ -1,0 +1,139 @@
+import Foundation
+
+/// Checks, before new code is deployed, whether it can take over the instances a journal holds:
+/// it replays every unfinished instance's history through a runtime's registrations and reports
+/// per instance — compatible, missing registration, or diverging at step N (recorded vs now).
+///
+/// Nothing runs: no activity, timer or event is dispatched, and the journal is read through a
+/// ``JournalSnapshot``, so the old build may keep running on it. The runtime passed in only
+/// lends its registrations; give it in-memory storage (`.memory`), not the journal checked.
+public struct CompatibilityCheck: Sendable {
+    /// Whether each command's input is compared with the recorded one (a fingerprint of its
+    /// bytes). A replay matches commands by kind and name only, so swapping two calls of the
+    /// same activity, or reordering parallel ones, replays "successfully" with swapped results;
+    /// this check reports such a difference as a warning.
+    public var comparesInputs: Bool
+
+    /// Creates a check; `comparesInputs` turns on the stricter input check.
+    public init(comparesInputs: Bool = true) {
+        self.comparesInputs = comparesInputs
+    }
+
+    /// Checks the unfinished instances of the journal in `directory` against `runtime`'s
+    /// registrations. Throws the ``JournalError`` that stops the journal from being read.
+    public func check(journal directory: String, against runtime: DurableRuntime) async throws -> CompatibilityReport {
+        let snapshot = try JournalSnapshot(directory: directory)
+        return await check(histories: snapshot.histories, against: runtime, source: directory)
+    }
+
+    /// Checks the unfinished ones of `histories` (by instance id) against `runtime`'s registrations.
+    public func check(
+        histories: [String: [HistoryEvent]], against runtime: DurableRuntime, source: String = "histories"
+    ) async -> CompatibilityReport {
+        var results: [CompatibilityReport.Instance] = []
+        var finished = 0
+        for (id, history) in histories.sorted(by: { $0.key < $1.key }) {
+            guard let status = InstanceStatus(instanceId: id, events: history) else { continue }
+            if status.runtimeStatus.isFinished {
+                finished += 1
+                continue
+            }
+            results.append(await check(id, status.name, history, runtime))
+        }
+        return CompatibilityReport(source: source, instances: results, finishedCount: finished)
+    }
+
+    private func check(_ id: String, _ name: String, _ history: [HistoryEvent], _ runtime: DurableRuntime) async
+        -> CompatibilityReport.Instance
+    {
+        let result: ReplayResult
+        do {
+            result = try await runtime.replay(history, instanceId: id)
+        } catch DurableError.unknownOrchestration {
+            return .init(
+                instanceId: id, orchestration: name,
+                verdict: .missingRegistration(reason: "no orchestration named '\(name)' is registered"))
+        } catch {
+            return .init(instanceId: id, orchestration: name, verdict: .missingRegistration(reason: "\(error)"))
+        }
+        let recorded = Self.firstCommands(history.map(\.kind))
+        let now = Self.firstCommands(result.commands)
+        var warnings: [String] = []
+        var divergence: CompatibilityReport.Divergence?
+        for step in recorded.keys.sorted() {
+            guard let then = recorded[step] else { continue }
+            guard let issued = now[step] else {
+                divergence = .init(step: step, recorded: then.description, now: nil)
+                break
+            }
+            guard issued.replays(then) else {
+                divergence = .init(step: step, recorded: then.description, now: issued.description)
+                break
+            }
+            if comparesInputs, let warning = Self.inputDifference(step, then, issued) { warnings.append(warning) }
+        }
+        let verdict: CompatibilityReport.Verdict
+        if let divergence {
+            verdict = .diverges(divergence)
+        } else {
+            switch result.outcome {
+            case .failed(let failure):
+                verdict = .failsOnReplay(failure)
+            case .completed, .continuedAsNew:
+                verdict = .compatible
+                warnings.append("the code now finishes on the recorded history alone, where the recorded run was still waiting")
+            case .waiting, .terminated:
+                verdict = .compatible
+            }
+        }
+        return .init(instanceId: id, orchestration: name, verdict: verdict, warnings: warnings, awaitedEvents: result.awaitedEvents)
+    }
+
+    /// Each step's command, as first scheduled (a retry schedules the same step again).
+    private static func firstCommands(_ events: [HistoryEvent.Kind]) -> [Int: Command] {
+        var commands: [Int: Command] = [:]
+        for event in events {
+            guard let step = event.sequence, commands[step] == nil, let command = Command(recordedBy: event) else { continue }
+            commands[step] = command
+        }
+        return commands
+    }
+
+    /// A warning if the command's input (or a timer's time) is not the recorded one.
+    private static func inputDifference(_ step: Int, _ recorded: Command, _ now: Command) -> String? {
+        if case .timer(let then) = recorded, case .timer(let fireAt) = now {
+            return then == fireAt ? nil : "step \(step): timer now fires at \(fireAt), history recorded \(then)"
+        }
+        guard let then = recorded.payload, let input = now.payload, then != input else { return nil }
+        return "step \(step): \(now) has a different input than recorded (fingerprint \(InputFingerprint(then)) recorded, "
+            + "\(InputFingerprint(input)) now): recorded \(clipped(then)), now \(clipped(input)) — calls swapped or reordered?"
+    }
+
+    private static func clipped(_ payload: Payload) -> String {
+        let text = payload.description
+        return text.count <= 80 ? text : text.prefix(77) + "..."
+    }
+}
+
+/// A short, stable fingerprint of a command's input: FNV-1a over its bytes, as 16 hex digits.
+/// The same bytes give the same fingerprint in every build and process.
+public struct InputFingerprint: Sendable, Hashable, CustomStringConvertible {
+    /// The 64-bit hash.
+    public let value: UInt64
+
+    /// The fingerprint of `payload`'s bytes.
+    public init(_ payload: Payload) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in payload.data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        value = hash
+    }
+
+    /// The hash as 16 lowercase hex digits.
+    public var description: String {
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -38,14 +38,22 @@ public struct CompatibilityCheck: Sendable {
                 finished += 1
                 continue
             }
-            results.append(await check(id, status.name, history, runtime))
+            results.append(await check(history: history, instanceId: id, against: runtime))
         }
         return CompatibilityReport(source: source, instances: results, finishedCount: finished)
     }
 
-    private func check(_ id: String, _ name: String, _ history: [HistoryEvent], _ runtime: DurableRuntime) async
+    /// Checks one history, finished or not, against `runtime`'s registrations. For a finished
+    /// one, the code must also end as history recorded (the same output, or a failure).
+    public func check(history: [HistoryEvent], instanceId id: String, against runtime: DurableRuntime) async
         -> CompatibilityReport.Instance
     {
+        guard let status = InstanceStatus(instanceId: id, events: history) else {
+            return .init(
+                instanceId: id, orchestration: "?",
+                verdict: .failsOnReplay(FailureDetails(errorType: "InvalidHistory", message: "the history does not start with ExecutionStarted")))
+        }
+        let name = status.name
         let result: ReplayResult
         do {
             result = try await runtime.replay(history, instanceId: id)
@@ -73,8 +81,13 @@ public struct CompatibilityCheck: Sendable {
             if comparesInputs, let warning = Self.inputDifference(step, then, issued) { warnings.append(warning) }
         }
         let verdict: CompatibilityReport.Verdict
+        if divergence == nil, let ending = Self.recordedEnding(history), let differs = Self.endingDifference(ending, result.outcome) {
+            divergence = .init(step: recorded.count, recorded: differs.recorded, now: differs.now)
+        }
         if let divergence {
             verdict = .diverges(divergence)
+        } else if status.runtimeStatus.isFinished {
+            verdict = .compatible  // it ended as recorded
         } else {
             switch result.outcome {
             case .failed(let failure):
@@ -87,6 +100,35 @@ public struct CompatibilityCheck: Sendable {
             }
         }
         return .init(instanceId: id, orchestration: name, verdict: verdict, warnings: warnings, awaitedEvents: result.awaitedEvents)
+    }
+
+    /// How a finished history ended, if it did by its code: an output or a failure.
+    private static func recordedEnding(_ history: [HistoryEvent]) -> HistoryEvent.Kind? {
+        history.last { if case .executionCompleted = $0.kind { true } else if case .executionFailed = $0.kind { true } else { false } }?.kind
+    }
+
+    /// What differs between how history ended and how the code ends now, if anything.
+    private static func endingDifference(_ ending: HistoryEvent.Kind, _ now: ReplayResult.Outcome) -> (recorded: String, now: String)? {
+        let recorded: String
+        switch ending {
+        case .executionCompleted(let output):
+            if case .completed(let again) = now, again == output { return nil }
+            recorded = "completed with \(clipped(output))"
+        case .executionFailed(let failure):
+            if case .failed(let again) = now, again.errorType == failure.errorType { return nil }
+            recorded = "failed with \(failure.errorType)"
+        default:
+            return nil
+        }
+        let text: String
+        switch now {
+        case .completed(let output): text = "completed with \(clipped(output))"
+        case .failed(let failure): text = "failed with \(failure.errorType): \(failure.message)"
+        case .terminated: text = "terminated"
+        case .continuedAsNew(let input): text = "continued as new with \(clipped(input))"
+        case .waiting: text = "still waiting for something history does not hold"
+        }
+        return (recorded, text)
     }
 
     /// Each step's command, as first scheduled (a retry schedules the same step again).

@@ -71,7 +71,18 @@ public struct CompatibilityCheck: Sendable {
         for step in recorded.keys.sorted() {
             guard let then = recorded[step] else { continue }
             guard let issued = now[step] else {
-                divergence = .init(step: step, recorded: then.description, now: nil)
+                // Say why the code stopped short: it threw (an input that no longer decodes, say) or finished.
+                let stopped: String
+                switch result.outcome {
+                case .failed(let failure) where !failure.errorType.hasSuffix("NondeterminismError"):
+                    stopped = "no command: the code threw first: \(Self.clipped(failure.message))"
+                case .waiting:
+                    stopped = "no command: the code waits without issuing it"
+                        + (result.awaitedEvents.isEmpty ? "" : " (for event \(result.awaitedEvents.map { "'\($0)'" }.joined(separator: ", ")))")
+                default:
+                    stopped = "no command: the code did not reach it"
+                }
+                divergence = .init(step: step, recorded: then.description, now: stopped)
                 break
             }
             guard issued.replays(then) else {
@@ -151,9 +162,10 @@ public struct CompatibilityCheck: Sendable {
             + "\(InputFingerprint(input)) now): recorded \(clipped(then)), now \(clipped(input)) — calls swapped or reordered?"
     }
 
-    private static func clipped(_ payload: Payload) -> String {
-        let text = payload.description
-        return text.count <= 80 ? text : text.prefix(77) + "..."
+    private static func clipped(_ payload: Payload) -> String { clipped(payload.description) }
+
+    private static func clipped(_ text: String) -> String {
+        text.count <= 80 ? text : text.prefix(77) + "..."
     }
 }
 

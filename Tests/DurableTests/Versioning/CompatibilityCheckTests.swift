@@ -56,6 +56,16 @@ private struct CheckoutRenamedEvent: Orchestration {
     }
 }
 
+/// Waits for an event before its second call: history's step 1 is never reached.
+private struct CheckoutWaitsFirst: Orchestration {
+    static let name = "Checkout"
+    func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
+        let first = try await context.call(Charge.self, 5)
+        let go: String = try await context.waitForEvent("Go")
+        return first + (try await context.call(Charge.self, 7)) + go.count
+    }
+}
+
 private struct Unrelated: Orchestration {
     func run(_ input: Int, context: OrchestrationContext) async throws -> Int { input }
 }
@@ -131,6 +141,12 @@ private struct Unrelated: Orchestration {
         let report = try await report(CheckoutRenamedEvent.self)
         #expect(report.instances.first?.awaitedEvents == ["ApprovalV2"])
         #expect(report.description.contains("waits for event 'ApprovalV2'"))
+    }
+
+    @Test func aRecordedStepTheCodeNoLongerReachesDivergesThere() async throws {
+        let report = try await report(CheckoutWaitsFirst.self)
+        #expect(report.instances.first?.verdict == .diverges(.init(
+            step: 1, recorded: "activity 'Charge'", now: "no command: the code did not reach it")))
     }
 
     @Test func aRenamedOrchestrationIsReportedAsAMissingRegistration() async throws {

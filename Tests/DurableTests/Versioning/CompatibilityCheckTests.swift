@@ -66,6 +66,25 @@ private struct CheckoutWaitsFirst: Orchestration {
     }
 }
 
+/// Two calls of one activity in parallel, and the same with the calls reordered.
+private struct FanOut: Orchestration {
+    static let name = "FanOut"
+    func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
+        async let small = context.call(Charge.self, 1)
+        async let large = context.call(Charge.self, 100)
+        return try await small * 1_000 + large
+    }
+}
+
+private struct FanOutReordered: Orchestration {
+    static let name = "FanOut"
+    func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
+        async let large = context.call(Charge.self, 100)
+        async let small = context.call(Charge.self, 1)
+        return try await small * 1_000 + large
+    }
+}
+
 private struct Unrelated: Orchestration {
     func run(_ input: Int, context: OrchestrationContext) async throws -> Int { input }
 }
@@ -135,6 +154,29 @@ private struct Unrelated: Orchestration {
         #expect(warnings.first?.contains(InputFingerprint(try Payload(encoding: 5)).description) == true)
         let lenient = try await report(CheckoutSwapped.self, comparesInputs: false)
         #expect(lenient.instances.first?.warnings.isEmpty == true)
+    }
+
+    @Test func reorderedParallelCallsOfTheSameActivityAreCaughtByTheInputCheck() async throws {
+        let kinds: [HistoryEvent.Kind] = [
+            .executionStarted(name: "FanOut", input: try Payload(encoding: 0), parent: nil, scheduledStart: nil, executionId: "e1"),
+            .taskScheduled(sequence: 0, name: "Charge", input: try Payload(encoding: 1), attempt: 1),
+            .taskScheduled(sequence: 1, name: "Charge", input: try Payload(encoding: 100), attempt: 1),
+            .taskCompleted(sequence: 1, result: try Payload(encoding: 100)),
+        ]
+        let history = kinds.enumerated().map { HistoryEvent($1, at: start.addingTimeInterval(Double($0))) }
+        func check<O: Orchestration>(_ code: O.Type) async throws -> CompatibilityReport.Instance {
+            let runtime = try await DurableRuntime(storage: .memory) {
+                code
+                Charge()
+            }
+            defer { runtime.shutdown() }
+            return await CompatibilityCheck().check(history: history, instanceId: "fan", against: runtime)
+        }
+        let same = try await check(FanOut.self)
+        #expect(same.verdict == .compatible && same.warnings.isEmpty)
+        let reordered = try await check(FanOutReordered.self)
+        #expect(reordered.verdict == .compatible)  // by name it replays, with the results swapped
+        #expect(reordered.warnings.map { $0.prefix(7) } == ["step 0:", "step 1:"])
     }
 
     @Test func aRenamedAwaitedEventShowsWhatTheWaitingInstanceNowWaitsFor() async throws {

@@ -37,6 +37,33 @@ import Testing
         #expect(second.histories == journal.allHistories())
     }
 
+    @Test func snapshotsTakenWhileAWriterAppendsAndRollsOverAreEachAPrefixOfTheHistory() async throws {
+        let directory = TemporaryDirectory()
+        // Small segments: the writer rolls over (and compacts) while snapshots are read.
+        let journal = try FileJournal(directory: directory.path, options: .init(segmentSize: 2048, compactionThreshold: 2))
+        defer { journal.close() }
+        let all = events(400)
+        let path = directory.path
+        let writer = Task {
+            for event in all { try await journal.waitUntilDurable(try journal.append(event, to: "a")) }
+        }
+        var seen = 0
+        var reads = 0
+        while true {
+            let done = journal.history(of: "a")?.count == all.count
+            let history = try JournalSnapshot(directory: path).history(of: "a") ?? []
+            #expect(Array(all.prefix(history.count)) == history)
+            #expect(history.count >= seen)  // durable events never disappear from a later read
+            seen = history.count
+            reads += 1
+            if done { break }
+            await Task.yield()
+        }
+        try await writer.value
+        #expect(seen == all.count)
+        #expect(reads > 1)
+    }
+
     @Test func aRecordCutShortAtTheLiveTailIsTheEndOfDataAndIsLeftAsItIs() async throws {
         let directory = TemporaryDirectory()
         let journal = try FileJournal(directory: directory.path)

@@ -98,4 +98,22 @@ private struct CheckoutNewTotal: Orchestration {
         #expect(verification.files.map(\.isCompatible) == [false, true])
         #expect(verification.description.contains("FAIL broken.json: unreadable: '\(folder)/broken.json', event 0, field 'sequence'"))
     }
+
+    @Test func historiesRecordedByARunningBuildAreVerifiedAgainstTheNextOne() async throws {
+        let journal = ArchiveTemporaryDirectory()
+        let folder = ArchiveTemporaryDirectory()
+        let old = try await DurableRuntime(storage: .directory(journal.path)) {
+            Checkout.self
+            Charge()
+        }
+        defer { old.shutdown() }
+        let done = try await old.client.start(Checkout.self, input: 0, instanceId: "done")
+        try await old.client.raiseEvent(done, name: "Approval", payload: "ok")
+        _ = try await old.client.waitForCompletion(of: done)
+        // Recorded while the old build still holds its journal.
+        try HistoryArchive.write(try HistoryArchive.all(inJournal: journal.path), toFolder: folder.path)
+        #expect(try await verify(Checkout.self, folder: folder.path).isCompatible)
+        let changed = try await verify(CheckoutRefunds.self, folder: folder.path)
+        #expect(changed.files.first?.diff.suffix(2) == ["- #1 activity 'Charge'", "+ #1 activity 'Refund'"])
+    }
 }

@@ -21,7 +21,8 @@ let package = Package(
         .testTarget(
             name: "DurableTests",
             dependencies: ["Durable", "DurableCrashHarness", "DurableTerminateTreeHarness", "DurablePoisonHarness"]),
-        .testTarget(name: "DurableTestingTests", dependencies: ["DurableTesting"]),
+        // Fixtures/ holds archived histories the replay tests read from their source path.
+        .testTarget(name: "DurableTestingTests", dependencies: ["DurableTesting"], exclude: ["Fixtures"]),
         // Built as a new Xcode app target is since Swift 6.2: default MainActor isolation.
         .testTarget(
             name: "DefaultIsolationTests", dependencies: ["Durable"],

@@ -2,6 +2,7 @@
 //
 //     swift run Approval                 # the approver answers after a moment
 //     swift run Approval --no-answer     # nobody answers: escalation after the timeout
+//     swift run Approval --check-journal DIR    # pre-deploy check of DIR against this build; exit 1 if it breaks
 
 import Durable
 import Foundation
@@ -13,11 +14,14 @@ func line(_ text: String) {
 
 let noAnswer = CommandLine.arguments.contains("--no-answer")
 let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data("  \($0)\n".utf8)) }
-let runtime = try await DurableRuntime(storage: .directory(".durable/approval")) {
+// --check-journal DIR: check DIR's unfinished instances against this build's registrations, run nothing.
+let journalToCheck = CompatibilityCheck.journalToCheck()
+let runtime = try await DurableRuntime(storage: journalToCheck == nil ? .directory(".durable/approval") : .memory) {
     ApprovalFlow.self
     RequestApproval(notify: say)
     Escalate(notify: say)
 }
+if let journalToCheck { exit(await CompatibilityCheck().run(journal: journalToCheck, against: runtime)) }
 let id = try await runtime.client.start(ApprovalFlow.self, input: .init(subject: "expense #17", timeoutSeconds: 2))
 line("Started \(id); waiting for approval (2 s timeout)")
 if !noAnswer {

@@ -4,6 +4,7 @@
 //     swift run OrderService --payment fail        # the payment provider declines
 //     swift run OrderService --payment none        # no answer: the payment times out
 //     swift run OrderService --crash-after 3       # SIGKILLs itself after 3 steps; run it again to resume
+//     swift run OrderService --check-journal DIR    # pre-deploy check of DIR against this build; exit 1 if it breaks
 //
 // It prints each custom-status change as it happens and, at the end, the history as an audit
 // trail, marking which steps were replayed from the journal and which ran in this process.
@@ -56,7 +57,9 @@ final class CrashSwitch: Sendable {
 
 let crashSwitch = CrashSwitch(after: crashAfter)
 let steps = StepObserver(finished: { crashSwitch.stepFinished($0) })
-let runtime = try await DurableRuntime {
+// --check-journal DIR: check DIR's unfinished instances against this build's registrations, run nothing.
+let journalToCheck = CompatibilityCheck.journalToCheck()
+let runtime = try await DurableRuntime(storage: journalToCheck == nil ? .directory(".durable") : .memory) {
     PlaceOrder.self
     Payment.self
     GetShoppingCart(carts: ShoppingCartClient(), steps: steps)
@@ -66,6 +69,7 @@ let runtime = try await DurableRuntime {
     FinalCost(steps: steps)
     StartPayment(steps: steps)
 }
+if let journalToCheck { exit(await CompatibilityCheck().run(journal: journalToCheck, against: runtime)) }
 let client = runtime.client
 let id = "order-demo"
 

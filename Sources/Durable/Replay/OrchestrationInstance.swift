@@ -209,7 +209,14 @@ actor OrchestrationInstance {
             { $0.schedule($1, $2, $3) }
                 as @Sendable (isolated OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void,
             to: (@Sendable (OrchestrationInstance, CommandRequest, Continuation, WaitTicket?) -> Void).self)
+        /// For ``ReplayHost``, on the thread that drained the replay: what the code waits for now.
+        static let awaitedEventNames = unsafeBitCast(
+            { $0.awaitedEventNames } as @Sendable (isolated OrchestrationInstance) -> [String],
+            to: (@Sendable (OrchestrationInstance) -> [String]).self)
     }
+
+    /// The names of the events the code is waiting for, sorted.
+    private var awaitedEventNames: [String] { eventWaiters.filter { !$0.value.isEmpty }.keys.sorted() }
 
     /// The error for the caller of `operation` off this instance's executor: another instance's
     /// code (its drain runs on this thread) is named as the misuser; otherwise the code escaped.

@@ -24,6 +24,9 @@ public struct ReplayResult: Sendable {
     public var commands: [HistoryEvent.Kind]
     /// The events a live run would append after the given history.
     public var newEvents: [HistoryEvent]
+    /// The names of the events the code waits for where the replay stopped (sorted): what a
+    /// `.waiting` instance needs from outside besides the results of its pending commands.
+    public var awaitedEvents: [String] = []
 }
 
 /// Hosts an instance that replays a history in isolation: nothing is dispatched, nothing stored.
@@ -33,6 +36,7 @@ final class ReplayHost: InstanceHost {
         var commands: [HistoryEvent.Kind] = []
         var newEvents: [HistoryEvent] = []
         var outcome: ReplayResult.Outcome = .waiting
+        var awaitedEvents: [String] = []
     }
 
     private let state = Mutex(State())
@@ -69,11 +73,16 @@ final class ReplayHost: InstanceHost {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 instance.executor.drain()
+                // Read on the thread that drained it, with no drain to come: the instance's state is at rest.
+                let awaited = OrchestrationInstance.Unchecked.awaitedEventNames(instance)
+                host.state.withLock { $0.awaitedEvents = awaited }
                 instance.executor.instance = nil  // a replay that stopped waiting keeps no cycle
                 continuation.resume()
             }
         }
-        return host.state.withLock { ReplayResult(outcome: $0.outcome, commands: $0.commands, newEvents: $0.newEvents) }
+        return host.state.withLock { 
+            ReplayResult(outcome: $0.outcome, commands: $0.commands, newEvents: $0.newEvents, awaitedEvents: $0.awaitedEvents)
+         }
     }
 
     func now() -> Date { clock }

@@ -13,6 +13,9 @@
 struct JournalScanner {
     let directory: JournalDirectory
     let salvage: Bool
+    /// Runs between listing the directory and reading the manifest: a test seam for
+    /// ``JournalSnapshot``, which reads a directory another process may be changing.
+    var afterListing: (() -> Void)? = nil
 
     struct Result {
         var histories = JournalHistories()
@@ -47,6 +50,7 @@ struct JournalScanner {
     func scan() throws -> Result {
         var result = Result()
         let listing = try list()
+        afterListing?()
         let found: (manifest: JournalManifest, journal: JournalID)?
         do {
             found = try directory.readManifest()

@@ -97,11 +97,13 @@ public struct HistoryArchive: Sendable, Hashable {
         return snapshot.instanceIds.map { HistoryArchive(instanceId: $0, events: snapshot.histories[$0] ?? []) }
     }
 
-    /// The file name an instance's archive gets in a folder: its id, with characters a file
-    /// name cannot hold replaced, and `.json`.
+    /// The file name an instance's archive gets in a folder: its id and `.json`. An id with
+    /// characters a file name cannot hold has them replaced and a fingerprint of the id added,
+    /// so two such ids (`a/b`, `a_b`) never share a file.
     public var fileName: String {
-        let safe = instanceId.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? String($0) : "_" }.joined()
-        return (safe.isEmpty || safe.hasPrefix(".") ? "_" + safe : safe) + ".json"
+        let safe = instanceId.map { $0.isLetter || $0.isNumber || "-_".contains($0) ? String($0) : "_" }.joined()
+        guard safe != instanceId || safe.isEmpty else { return safe + ".json" }
+        return safe + "-" + InputFingerprint(Payload(data: Data(instanceId.utf8))).description.prefix(8) + ".json"
     }
 
     /// Writes each archive to `folder` (created if needed) as ``fileName``; returns the paths.

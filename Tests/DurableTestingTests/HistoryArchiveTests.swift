@@ -78,7 +78,9 @@ final class ArchiveTemporaryDirectory: Sendable {
         #expect(iso.hasSuffix("Z") && iso.contains("T"))  // ISO 8601
         #expect(text.contains(#""timestamp" : "\#(iso)""#))
         #expect(text.contains(#""timestampExact""#))  // sub-millisecond times keep their exact value
-        #expect(archive.fileName == "order_1.json")
+        #expect(archive.fileName.hasPrefix("order_1-") && archive.fileName.hasSuffix(".json"))
+        #expect(archive.fileName != HistoryArchive(instanceId: "order_1", events: []).fileName)  // no two ids share a file
+        #expect(HistoryArchive(instanceId: "order_1", events: []).fileName == "order_1.json")
     }
 
     @Test func aMissingFieldNamesTheFileTheEventAndTheField() throws {

@@ -101,7 +101,7 @@ extension InstanceStatus {
             self.failure = failure
             runtimeStatus = .failed
         case .taskScheduled, .taskCompleted, .taskFailed, .subOrchestrationCreated, .subOrchestrationCompleted,
-            .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent:
+            .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent, .patchMarker:
             break
         }
     }

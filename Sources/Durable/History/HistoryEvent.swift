@@ -81,6 +81,9 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         case executionCompleted(output: Payload)
         /// The orchestration threw, or the engine stopped it (for example on nondeterminism).
         case executionFailed(FailureDetails)
+        /// Live code reached `context.patched(changeId)` (or `deprecatePatch`) and took the new
+        /// branch. It carries no sequence number, so old histories, which have none, keep theirs.
+        case patchMarker(changeId: String)
     }
 }
 
@@ -126,7 +129,7 @@ extension HistoryEvent.Kind {
             .eventSent(let sequence, _, _, _, _):
             return sequence
         case .executionStarted, .eventRaised, .executionSuspended, .executionResumed, .executionTerminated,
-            .customStatusSet, .executionCompleted, .executionFailed:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker:
             return nil
         }
     }
@@ -151,6 +154,7 @@ extension HistoryEvent.Kind {
         case .customStatusSet: "CustomStatusSet"
         case .executionCompleted: "ExecutionCompleted"
         case .executionFailed: "ExecutionFailed"
+        case .patchMarker: "PatchMarker"
         }
     }
 }
@@ -189,6 +193,8 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "output=\(output)"
         case .executionFailed(let failure):
             detail = "\(failure)"
+        case .patchMarker(let changeId):
+            detail = changeId
         }
         return "\(kind.name) \(detail)"
     }

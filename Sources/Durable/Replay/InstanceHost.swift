@@ -30,6 +30,13 @@ protocol InstanceHost: AnyObject, Sendable {
     /// The instance stopped without an end because the store could not record it (`reason`);
     /// called instead of ``instanceFinished(_:outcome:after:)``, once.
     func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String)
+    /// The code asked `context.patched(changeId)` and got `newBranch`; a replay-only host notes
+    /// it, to tell which histories still need a patch's old branch.
+    func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance)
+}
+
+extension InstanceHost {
+    func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance) {}
 }
 
 /// How an instance ended.

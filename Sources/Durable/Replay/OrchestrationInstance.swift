@@ -49,6 +49,8 @@ actor OrchestrationInstance {
     private var replayCursor = 0
     private var nextSequence = 0
     private var customStatusCount = 0
+    /// The answers `context.patched` gave in this execution (see ``PatchLedger``).
+    private var patches: PatchLedger
     /// This execution's history as the code has seen it so far, against the runtime's limit.
     private var historyBudget: HistoryBudget
     private var uuidCount = 0
@@ -110,9 +112,10 @@ actor OrchestrationInstance {
         self.currentTime = startedAt
         let log = ReplayLog(history)
         self.log = log
-        // A command or custom status in history proves the code ran (a stored scheduled start
-        // that has not come yet has not).
-        self.replaysHistory = replaying || log.commandCount > 0 || log.customStatusCount > 0
+        self.patches = PatchLedger(recorded: log.patchMarkers)
+        // A command, custom status or patch marker in history proves the code ran (a stored
+        // scheduled start that has not come yet has not).
+        self.replaysHistory = replaying || log.commandCount > 0 || log.customStatusCount > 0 || !log.patchMarkers.isEmpty
         executor.instance = self
     }
 
@@ -339,6 +342,35 @@ actor OrchestrationInstance {
         }
         guard count(status.data.count) else { return fail(FailureDetails(historyTooLarge)) }
         record(HistoryEvent(.customStatusSet(status), at: host.now()))
+    }
+
+    /// Whether the code takes the new branch of patch `changeId`; records its marker when live
+    /// code reaches it first (see ``PatchLedger``). `retired`: the code has no old branch any more
+    /// (`deprecatePatch`), so a history that took it is a nondeterminism error.
+    func patched(_ changeId: String, retired: Bool) -> Bool {
+        guard !isFinished else { return true }
+        // Past history: every stored result delivered, every stored command and status re-issued.
+        // A finished history (a replay of it) records nothing more.
+        let isPastHistory = !log.isFinished && !replaysHistory
+            || (!log.isFinished && replayCursor >= log.results.count && redeliveries.isEmpty && nextSequence >= log.commandCount
+                && customStatusCount >= log.customStatusCount)
+        let decision = patches.decide(changeId, isPastHistory: isPastHistory)
+        host.patchAnswered(changeId, newBranch: decision.newBranch, from: self)
+        if decision.recordMarker {
+            replaysHistory = false
+            let marker = HistoryEvent.Kind.patchMarker(changeId: changeId)
+            guard count(marker.countedSize) else {
+                fail(FailureDetails(historyTooLarge))
+                return true
+            }
+            record(HistoryEvent(marker, at: host.now()))
+        } else if !decision.newBranch, retired {
+            fail(FailureDetails(NondeterminismError(
+                instanceId: instanceId, sequence: nextSequence,
+                recorded: "no marker of patch '\(changeId)' (the history took its old branch)",
+                attempted: "deprecatePatch('\(changeId)') (the code has only its new branch)")))
+        }
+        return decision.newBranch
     }
 
     func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool) {
@@ -568,7 +600,7 @@ actor OrchestrationInstance {
         case .executionTerminated(let reason, _):
             end(.terminated(reason: reason), recording: false)  // already in history
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
-            .customStatusSet, .executionCompleted, .executionFailed:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker:
             break
         }
     }

@@ -24,6 +24,9 @@ public struct ReplayResult: Sendable {
     public var commands: [HistoryEvent.Kind]
     /// The events a live run would append after the given history.
     public var newEvents: [HistoryEvent]
+    /// The patches (``OrchestrationContext/patched(_:)`` change ids) whose old branch the history
+    /// took: the code must keep that branch while such a history runs.
+    public var oldBranchPatches: Set<String> = []
 }
 
 /// Hosts an instance that replays a history in isolation: nothing is dispatched, nothing stored.
@@ -32,6 +35,7 @@ final class ReplayHost: InstanceHost {
         var commands: [HistoryEvent.Kind] = []
         var newEvents: [HistoryEvent] = []
         var outcome: ReplayResult.Outcome = .waiting
+        var oldBranchPatches: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -72,7 +76,10 @@ final class ReplayHost: InstanceHost {
                 continuation.resume()
             }
         }
-        return host.state.withLock { ReplayResult(outcome: $0.outcome, commands: $0.commands, newEvents: $0.newEvents) }
+        return host.state.withLock {
+            ReplayResult(
+                outcome: $0.outcome, commands: $0.commands, newEvents: $0.newEvents, oldBranchPatches: $0.oldBranchPatches)
+        }
     }
 
     func now() -> Date { clock }
@@ -106,4 +113,8 @@ final class ReplayHost: InstanceHost {
     }
 
     func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String) {}  // records nothing
+
+    func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance) {
+        if !newBranch { state.withLock { _ = $0.oldBranchPatches.insert(changeId) } }
+    }
 }

@@ -106,6 +106,7 @@ extension HistoryEvent.Kind {
         case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason, _):
             reason?.utf8.count ?? 0
         case .customStatusSet(let status): status.data.count
+        case .patchMarker(let changeId): changeId.utf8.count
         case .executionCompleted(let output): output.data.count
         case .timerCreated, .timerFired: 0
         }

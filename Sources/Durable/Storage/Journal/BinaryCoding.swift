@@ -181,6 +181,8 @@ extension BinaryWriter {
             byte(16); payload(output)
         case .executionFailed(let failure):
             byte(17); failureDetails(failure)
+        case .patchMarker(let changeId):
+            byte(23); string(changeId)
         }
     }
 
@@ -234,6 +236,7 @@ extension BinaryReader {
         case 15: kind = .customStatusSet(try payload())
         case 16: kind = .executionCompleted(output: try payload())
         case 17: kind = .executionFailed(try failureDetails())
+        case 23: kind = .patchMarker(changeId: try string())
         case let tag: throw Malformed(description: "unknown event kind \(tag)")
         }
         return HistoryEvent(kind, at: timestamp)

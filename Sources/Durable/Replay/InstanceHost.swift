@@ -33,10 +33,18 @@ protocol InstanceHost: AnyObject, Sendable {
     /// The code asked `context.patched(changeId)` and got `newBranch`; a replay-only host notes
     /// it, to tell which histories still need a patch's old branch.
     func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance)
+    /// What a ``NondeterminismError`` does to an instance; an instance reads it when it diverges.
+    var nondeterminismPolicy: NondeterminismPolicy { get }
+    /// The instance diverged from its history under ``NondeterminismPolicy/hold`` and stopped,
+    /// recording nothing; called instead of ``instanceFinished(_:outcome:after:)``, once.
+    func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError)
 }
 
 extension InstanceHost {
     func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance) {}
+    /// A replay in isolation reports the divergence as its outcome.
+    var nondeterminismPolicy: NondeterminismPolicy { .fail }
+    func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError) {}
 }
 
 /// How an instance ended.

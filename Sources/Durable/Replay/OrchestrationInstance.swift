@@ -365,10 +365,10 @@ actor OrchestrationInstance {
             }
             record(HistoryEvent(marker, at: host.now()))
         } else if !decision.newBranch, retired {
-            fail(FailureDetails(NondeterminismError(
+            diverged(NondeterminismError(
                 instanceId: instanceId, sequence: nextSequence,
                 recorded: "no marker of patch '\(changeId)' (the history took its old branch)",
-                attempted: "deprecatePatch('\(changeId)') (the code has only its new branch)")))
+                attempted: "deprecatePatch('\(changeId)') (the code has only its new branch)"))
         }
         return decision.newBranch
     }
@@ -436,9 +436,7 @@ actor OrchestrationInstance {
                 let error = NondeterminismError(
                     instanceId: instanceId, sequence: sequence, recorded: recorded.description,
                     attempted: command.description)
-                continuation.resume(throwing: error)
-                fail(FailureDetails(error))
-                return
+                return diverged(error, continuation)
             }
             // Recorded under a higher limit than this runtime's: it fails where the live run would have.
             guard count(recorded.countedSize) else { return refuse(continuation, historyTooLarge) }
@@ -610,18 +608,16 @@ actor OrchestrationInstance {
         guard let waiting = pending.remove(sequence) else {
             if sequence >= nextSequence {
                 // History holds a result for a command the code has not issued.
-                fail(FailureDetails(NondeterminismError(
+                diverged(NondeterminismError(
                     instanceId: instanceId, sequence: sequence, recorded: log.command(at: sequence)?.description,
-                    attempted: nil)))
+                    attempted: nil))
             }
             return  // abandoned by the code (a race's loser), or reported twice
         }
         guard let result = Self.result(of: event, for: waiting.command) else {
             let error = NondeterminismError(
                 instanceId: instanceId, sequence: sequence, recorded: event.name, attempted: waiting.command.description)
-            waiting.continuation.resume(throwing: error)
-            fail(FailureDetails(error))
-            return
+            return diverged(error, waiting.continuation)
         }
         waiting.continuation.resume(with: result)
     }
@@ -692,8 +688,8 @@ actor OrchestrationInstance {
             return
         }
         if nextSequence < log.commandCount, let recorded = log.command(at: nextSequence) {
-            fail(FailureDetails(NondeterminismError(
-                instanceId: instanceId, sequence: nextSequence, recorded: recorded.description, attempted: nil)))
+            diverged(NondeterminismError(
+                instanceId: instanceId, sequence: nextSequence, recorded: recorded.description, attempted: nil))
             return
         }
         switch result {
@@ -710,6 +706,23 @@ actor OrchestrationInstance {
             let failure = FailureDetails(failingInstanceWith: error)
             end(.failed(failure), recording: true)
         }
+    }
+
+    /// The code does not replay its history: fail the instance, or under
+    /// ``NondeterminismPolicy/hold`` stop it recording nothing, for fixed code to continue it.
+    /// `waiting` is the code's wait that diverged; it gets the error either way.
+    private func diverged(_ error: NondeterminismError, _ waiting: UnsafeContinuation<Payload, any Error>? = nil) {
+        guard !isFinished else { return }
+        guard host.nondeterminismPolicy == .hold, !log.isFinished else {
+            waiting?.resume(throwing: error)
+            return fail(FailureDetails(error))
+        }
+        isFinished = true  // before the code sees the error: nothing it does next is recorded
+        _ = executor.close()
+        executor.instance = nil
+        waiting?.resume(throwing: error)
+        resumeStranded(throwing: DurableError.instanceStopped(instanceId))
+        host.instanceHeld(self, nondeterminism: error)
     }
 
     /// Stops the instance with `failure`, whatever its code is doing.

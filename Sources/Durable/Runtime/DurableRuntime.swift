@@ -69,6 +69,9 @@ public final class DurableRuntime: Sendable {
         /// ``InstanceStatus/stalledSince``. Orchestration code should take microseconds per step;
         /// `nil` turns the watchdog off.
         public var stalledStepLimit: Duration? = .seconds(5)
+        /// What a ``NondeterminismError`` does to a running instance: ``NondeterminismPolicy/hold``
+        /// (the default, which loses nothing) or ``NondeterminismPolicy/fail``.
+        public var onNondeterminism: NondeterminismPolicy = .hold
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,

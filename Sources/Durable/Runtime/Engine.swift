@@ -26,6 +26,8 @@ final class Engine: InstanceHost {
     let maxSubOrchestrationDepth: Int
     /// The recovery under way at startup and the instances quarantined (see `recover`).
     let recovery: RecoveryTracker
+    /// ``DurableRuntime/Configuration/onNondeterminism``.
+    let nondeterminismPolicy: NondeterminismPolicy
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -37,6 +39,7 @@ final class Engine: InstanceHost {
         self.log = configuration.log
         self.historyLimit = historyLimit
         self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
+        self.nondeterminismPolicy = configuration.onNondeterminism
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
         self.recovery = RecoveryTracker(store: store)

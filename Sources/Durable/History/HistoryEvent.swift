@@ -31,10 +31,15 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// empty in histories written before executions had ids (and by default in histories built
         /// by hand, for ``DurableRuntime/replay(_:instanceId:)``).
         ///
+        /// `version` is the orchestration's ``Orchestration/version`` this execution runs: it keeps
+        /// running that version's code across restarts. `nil` for an unversioned orchestration, and
+        /// in histories written before versions (optional, so their encoded forms still decode).
+        ///
         /// Boxed (`indirect`): one allocation per execution, so its fields, the largest of any
         /// kind, do not set the size of every event (B3 memory ~25% slower unboxed).
         indirect case executionStarted(
-            name: String, input: Payload, parent: ParentInstance?, scheduledStart: Date?, executionId: String = "")
+            name: String, input: Payload, parent: ParentInstance?, scheduledStart: Date?, executionId: String = "",
+            version: String? = nil)
         /// The code called an activity; `attempt` counts retries from 1.
         case taskScheduled(sequence: Int, name: String, input: Payload, attempt: Int)
         /// The activity returned.
@@ -164,8 +169,9 @@ extension HistoryEvent: CustomStringConvertible {
     public var description: String {
         let detail: String
         switch kind {
-        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId):
-            detail = "\(name) input=\(input)" + (parent.map { " parent=\($0.instanceId)#\($0.sequence)" } ?? "")
+        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId, let version):
+            detail = "\(name)" + (version.map { " version=\($0)" } ?? "") + " input=\(input)"
+                + (parent.map { " parent=\($0.instanceId)#\($0.sequence)" } ?? "")
                 + (scheduledStart.map { " scheduledStart=\($0)" } ?? "")
                 + (executionId.isEmpty ? "" : " execution=\(executionId)")
         case .taskScheduled(let seq, let name, let input, let attempt):

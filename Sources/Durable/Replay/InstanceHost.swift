@@ -52,8 +52,9 @@ enum InstanceOutcome: Sendable {
     case completed(Payload)
     case failed(FailureDetails)
     case terminated(reason: String?)
-    /// The code asked to start over with `input`; `carriedEvents` are raised events it had not consumed.
-    case continuedAsNew(input: Payload, carriedEvents: [HistoryEvent])
+    /// The code asked to start over with `input`; `carriedEvents` are raised events it had not
+    /// consumed. `onLatestVersion`: the new execution runs the latest registered version.
+    case continuedAsNew(input: Payload, carriedEvents: [HistoryEvent], onLatestVersion: Bool = false)
 
     /// The history event that records this end; `nil` for continue-as-new, which starts over instead.
     var endEvent: HistoryEvent.Kind? {

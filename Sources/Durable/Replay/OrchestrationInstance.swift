@@ -64,7 +64,7 @@ actor OrchestrationInstance {
     /// Held events being delivered after a resume; they go before stored history and the mailbox.
     private var redeliveries: [HistoryEvent] = []
     private var isSuspended = false
-    private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool)?
+    private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool, onLatestVersion: Bool)?
     private var isFinished = false
     /// Whether a wait begun after the execution ended (or was terminated) has been refused with an
     /// error yet. Only the first is: code that swallows errors and calls again in a loop would
@@ -97,12 +97,12 @@ actor OrchestrationInstance {
         self.executor = InstanceExecutor(scheduling: scheduling, pendingStart: pendingStart)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
-        if case .executionStarted(_, _, _, _, let executionId) = history.first?.kind {
+        if case .executionStarted(_, _, _, _, let executionId, _) = history.first?.kind {
             self.executionId = executionId
         } else {
             self.executionId = ""
         }
-        if case .executionStarted(_, _, _, let scheduledStart?, _) = history.first?.kind {
+        if case .executionStarted(_, _, _, let scheduledStart?, _, _) = history.first?.kind {
             self.startedAt = max(created, scheduledStart)
             self.hasScheduledStart = true
         } else {
@@ -373,8 +373,8 @@ actor OrchestrationInstance {
         return decision.newBranch
     }
 
-    func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool) {
-        continueAsNewRequest = (input, keepUnprocessedEvents)
+    func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool, onLatestVersion: Bool = false) {
+        continueAsNewRequest = (input, keepUnprocessedEvents, onLatestVersion)
     }
 
     /// Whether a new wait can begin; if not, it ends at once. A cancelled task waits for nothing
@@ -684,7 +684,9 @@ actor OrchestrationInstance {
             // Raised events not consumed: buffered, held while suspended, or not yet fed from stored history.
             let unconsumed = bufferedEvents + heldEvents + redeliveries + log.results[replayCursor...]
             let carried = request.keepUnprocessedEvents ? unconsumed.filter { $0.kind.eventName != nil } : []
-            end(.continuedAsNew(input: request.input, carriedEvents: carried), recording: false)
+            end(
+                .continuedAsNew(input: request.input, carriedEvents: carried, onLatestVersion: request.onLatestVersion),
+                recording: false)
             return
         }
         if nextSequence < log.commandCount, let recorded = log.command(at: nextSequence) {
@@ -748,12 +750,14 @@ actor OrchestrationInstance {
         // The end (or a step before it) could not be recorded: not ended, only stopped. (A
         // recorded termination is the end whatever failed after it.)
         if storageFailure != nil, executor.termination == nil { return stopForStorageFailure() }
-        if case .continuedAsNew(let input, let carried) = outcome, continueAsNewRequest?.keepUnprocessedEvents == true {
+        if case .continuedAsNew(let input, let carried, let onLatest) = outcome,
+            continueAsNewRequest?.keepUnprocessedEvents == true
+        {
             let unread = leftovers.compactMap { message -> HistoryEvent? in
                 if case .event(let event) = message, event.kind.eventName != nil { return event }
                 return nil
             }
-            outcome = .continuedAsNew(input: input, carriedEvents: carried + unread)
+            outcome = .continuedAsNew(input: input, carriedEvents: carried + unread, onLatestVersion: onLatest)
         }
         executor.instance = nil
         resumeStranded(throwing: DurableError.instanceStopped(instanceId))

@@ -107,7 +107,7 @@ final class ReplayHost: InstanceHost {
             case .completed(let output): state.outcome = .completed(output)
             case .failed(let failure): state.outcome = .failed(failure)
             case .terminated(let reason): state.outcome = .terminated(reason: reason)
-            case .continuedAsNew(let input, _): state.outcome = .continuedAsNew(input)
+            case .continuedAsNew(let input, _, _): state.outcome = .continuedAsNew(input)
             }
         }
     }

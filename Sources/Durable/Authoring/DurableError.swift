@@ -82,6 +82,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// deep, over ``DurableRuntime/Configuration/maxSubOrchestrationDepth`` (`limit`). No child
     /// started; the call failed with a ``SubOrchestrationFailure`` carrying this error's details.
     case subOrchestrationTooDeep(parentId: String, name: String, depth: Int, limit: Int)
+    /// ``DurableClient/reset(_:toEvent:reason:)`` was given a point that is not in the
+    /// instance's history before its end: `eventIndex` is not in `0...lastValid`.
+    case invalidResetPoint(instanceId: String, eventIndex: Int, lastValid: Int)
 
     public var description: String {
         switch self {
@@ -95,6 +98,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "No instance with id '\(id)' exists."
         case .instanceAlreadyExists(let id, let status):
             "An instance with id '\(id)' already exists and is \(status)."
+        case .invalidResetPoint(let id, let index, let lastValid):
+            "Cannot reset instance '\(id)' to event \(index): choose an index of its history from 0 (its start)"
+                + " to \(lastValid) (the last event before its end)."
         case .invalidStatus(let id, let status, let operation):
             "Cannot \(operation) instance '\(id)': it is \(status)."
         case .orchestrationNotRegistered(let id, let name):

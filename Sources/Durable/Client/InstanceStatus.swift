@@ -104,6 +104,8 @@ extension InstanceStatus {
         case .executionFailed(let failure):
             self.failure = failure
             runtimeStatus = .failed
+        case .executionRepaired:
+            runtimeStatus = .running  // a repaired history holds no end: the code runs again
         case .taskScheduled, .taskCompleted, .taskFailed, .subOrchestrationCreated, .subOrchestrationCompleted,
             .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent, .patchMarker:
             break

@@ -89,6 +89,11 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// Live code reached `context.patched(changeId)` (or `deprecatePatch`) and took the new
         /// branch. It carries no sequence number, so old histories, which have none, keep theirs.
         case patchMarker(changeId: String)
+        /// A client repaired the execution (``DurableClient/rewind(_:reason:)``,
+        /// ``DurableClient/reset(_:toEvent:reason:)``): `action` says which, `reason` who and why,
+        /// `discardedEvents` how many recorded events the repair took out of the history.
+        /// The audit record of a rewritten history; replay ignores it.
+        case executionRepaired(action: String, reason: String?, discardedEvents: Int)
     }
 }
 
@@ -134,7 +139,7 @@ extension HistoryEvent.Kind {
             .eventSent(let sequence, _, _, _, _):
             return sequence
         case .executionStarted, .eventRaised, .executionSuspended, .executionResumed, .executionTerminated,
-            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
             return nil
         }
     }
@@ -160,6 +165,7 @@ extension HistoryEvent.Kind {
         case .executionCompleted: "ExecutionCompleted"
         case .executionFailed: "ExecutionFailed"
         case .patchMarker: "PatchMarker"
+        case .executionRepaired: "ExecutionRepaired"
         }
     }
 }
@@ -201,6 +207,8 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "\(failure)"
         case .patchMarker(let changeId):
             detail = changeId
+        case .executionRepaired(let action, let reason, let discarded):
+            detail = "\(action) discarded=\(discarded)" + (reason.map { " \($0)" } ?? "")
         }
         return "\(kind.name) \(detail)"
     }

@@ -598,7 +598,7 @@ actor OrchestrationInstance {
         case .executionTerminated(let reason, _):
             end(.terminated(reason: reason), recording: false)  // already in history
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
-            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
             break
         }
     }

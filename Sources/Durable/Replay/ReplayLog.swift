@@ -63,7 +63,7 @@ struct ReplayLog: Sendable {
                 patchMarkers.insert(changeId)
             case .executionCompleted, .executionFailed:
                 isFinished = true
-            case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent:
+            case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent, .executionRepaired:
                 break
             }
         }

@@ -185,6 +185,8 @@ extension BinaryWriter {
             byte(17); failureDetails(failure)
         case .patchMarker(let changeId):
             byte(23); string(changeId)
+        case .executionRepaired(let action, let reason, let discarded):
+            byte(26); string(action); optional(reason) { $0.string($1) }; int(discarded)
         }
     }
 
@@ -240,6 +242,8 @@ extension BinaryReader {
         case 16: kind = .executionCompleted(output: try payload())
         case 17: kind = .executionFailed(try failureDetails())
         case 23: kind = .patchMarker(changeId: try string())
+        case 26:
+            kind = .executionRepaired(action: try string(), reason: try optional { try $0.string() }, discardedEvents: try int())
         case let tag: throw Malformed(description: "unknown event kind \(tag)")
         }
         return HistoryEvent(kind, at: timestamp)

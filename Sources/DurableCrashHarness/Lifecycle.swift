@@ -155,7 +155,7 @@ struct LifecycleWorkload {
     /// The current execution's state, and the payloads of the events its history holds under `name`.
     private func current(_ id: String, events name: String) async throws -> (RoundsState, [String]) {
         let history = try await client.history(of: id)
-        guard case .executionStarted(_, let input, _, _, _) = history.first?.kind else {
+        guard case .executionStarted(_, let input, _, _, _, _) = history.first?.kind else {
             throw HarnessError("\(id): history does not start with ExecutionStarted")
         }
         let events = history.compactMap { event -> String? in

@@ -228,7 +228,7 @@ func logCompletedCalls(_ journal: FileJournal) {
         var scheduled: [Int: String] = [:]
         for event in history {
             switch event.kind {
-            case .executionStarted(let name, let input, _, _, _)
+            case .executionStarted(let name, let input, _, _, _, _)
             where name == KeepingRounds.name || name == SendingRounds.name:
                 if let state = try? input.decode(RoundsState.self) {
                     completed += (0..<state.round).map { "\(state.id)/r\($0)" }

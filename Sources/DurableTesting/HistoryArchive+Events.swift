@@ -28,13 +28,18 @@ struct ArchivedEvent: Codable {
     var targetExecution: String?
     var reason: String?
     var includeSubOrchestrations: Bool?
+    var version: String?
+    var changeId: String?
+    var action: String?
+    var discardedEvents: Int?
 
     init(_ event: HistoryEvent) {
         type = event.kind.name
         (timestamp, timestampExact) = ArchivedDate.encode(event.timestamp)
         switch event.kind {
-        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId):
+        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId, let version):
             self.name = name
+            self.version = version
             self.input = ArchivedPayload(input)
             self.parent = parent
             if let scheduledStart { (self.scheduledStart, scheduledStartExact) = ArchivedDate.encode(scheduledStart) }
@@ -65,6 +70,10 @@ struct ArchivedEvent: Codable {
             self.output = ArchivedPayload(output)
         case .executionFailed(let failure):
             self.failure = failure
+        case .patchMarker(let changeId):
+            self.changeId = changeId
+        case .executionRepaired(let action, let reason, let discardedEvents):
+            (self.action, self.reason, self.discardedEvents) = (action, reason, discardedEvents)
         }
     }
 
@@ -87,7 +96,7 @@ struct ArchivedEvent: Codable {
                 scheduledStart: try scheduledStart.map { (text) throws(FieldError) in
                     try ArchivedDate.decode(text, scheduledStartExact, field: "scheduledStart")
                 },
-                executionId: executionId ?? "")
+                executionId: executionId ?? "", version: version)
         case "TaskScheduled":
             kind = .taskScheduled(
                 sequence: try need(sequence, "sequence"), name: try need(name, "name"), input: try need(input, "input").payload,
@@ -126,6 +135,11 @@ struct ArchivedEvent: Codable {
             kind = .executionCompleted(output: try need(output, "output").payload)
         case "ExecutionFailed":
             kind = .executionFailed(try need(failure, "failure"))
+        case "PatchMarker":
+            kind = .patchMarker(changeId: try need(changeId, "changeId"))
+        case "ExecutionRepaired":
+            kind = .executionRepaired(
+                action: try need(action, "action"), reason: reason, discardedEvents: try need(discardedEvents, "discardedEvents"))
         default:
             throw FieldError(field: "type", reason: "'\(type)' is not an event type this build knows")
         }

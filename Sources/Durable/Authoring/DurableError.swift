@@ -85,6 +85,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A ``ManualClock`` was asked to drive instances to their end, but they wait with no timer
     /// armed and nothing running: only an event or a client call can move them on.
     case waitsForInput(instanceIds: [String])
+    /// ``DurableClient/reset(_:toEvent:reason:)`` was given a point that is not in the
+    /// instance's history before its end: `eventIndex` is not in `0...lastValid`.
+    case invalidResetPoint(instanceId: String, eventIndex: Int, lastValid: Int)
 
     public var description: String {
         switch self {
@@ -98,6 +101,9 @@ public enum DurableError: Error, Sendable, Hashable, CustomStringConvertible {
             "No instance with id '\(id)' exists."
         case .instanceAlreadyExists(let id, let status):
             "An instance with id '\(id)' already exists and is \(status)."
+        case .invalidResetPoint(let id, let index, let lastValid):
+            "Cannot reset instance '\(id)' to event \(index): choose an index of its history from 0 (its start)"
+                + " to \(lastValid) (the last event before its end)."
         case .invalidStatus(let id, let status, let operation):
             "Cannot \(operation) instance '\(id)': it is \(status)."
         case .orchestrationNotRegistered(let id, let name):

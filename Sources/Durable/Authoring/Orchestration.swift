@@ -22,6 +22,12 @@ public protocol Orchestration: Sendable {
     /// The name history records; defaults to the type's name. Changing it orphans running instances.
     static var name: String { get }
 
+    /// This type's version of the orchestration named ``name``; empty (the default) for an
+    /// unversioned one. Several types with one name and different versions can be registered:
+    /// new instances start on the latest (see Docs/Versioning.md), and every instance runs the
+    /// version it started with until it ends.
+    static var version: String { get }
+
     /// Orchestrations are created afresh for every run and every replay, so they carry no state.
     init()
 
@@ -31,4 +37,7 @@ public protocol Orchestration: Sendable {
 
 extension Orchestration {
     public static var name: String { TypeName.of(Self.self) }
+
+    /// Unversioned.
+    public static var version: String { "" }
 }

@@ -38,6 +38,9 @@ public struct InstanceStatus: Sendable, Hashable {
     /// restart of a reused id and continue-as-new. Empty for an execution recorded before
     /// executions had ids.
     public var executionId: String = ""
+    /// The orchestration version the current execution runs (see ``Orchestration/version``), as
+    /// its `ExecutionStarted` records it; empty for an unversioned orchestration.
+    public var version: String = ""
     /// Set when the store failed to record this instance's next step (a full disk, a failed
     /// sync): the store's error, as text. The instance then stopped where it was, as at a
     /// shutdown — its ``runtimeStatus`` is the last one recorded (`running`, say), not `failed`,
@@ -77,8 +80,9 @@ extension InstanceStatus {
     mutating func apply(_ event: HistoryEvent) {
         lastUpdatedAt = event.timestamp
         switch event.kind {
-        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId):
+        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId, let version):
             self.executionId = executionId
+            self.version = version ?? ""
             self.name = name
             self.input = input
             self.parent = parent
@@ -100,8 +104,10 @@ extension InstanceStatus {
         case .executionFailed(let failure):
             self.failure = failure
             runtimeStatus = .failed
+        case .executionRepaired:
+            runtimeStatus = .running  // a repaired history holds no end: the code runs again
         case .taskScheduled, .taskCompleted, .taskFailed, .subOrchestrationCreated, .subOrchestrationCompleted,
-            .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent:
+            .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent, .patchMarker:
             break
         }
     }
@@ -109,7 +115,7 @@ extension InstanceStatus {
     /// The status of an instance whose history is `events`, or `nil` if it does not start with ExecutionStarted.
     init?(instanceId: String, events: some Sequence<HistoryEvent>) {
         var iterator = events.makeIterator()
-        guard let first = iterator.next(), case .executionStarted(let name, let input, _, _, _) = first.kind else {
+        guard let first = iterator.next(), case .executionStarted(let name, let input, _, _, _, _) = first.kind else {
             return nil
         }
         self.init(

@@ -22,7 +22,8 @@ public enum RuntimeStatus: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case notRegistered
     /// Unfinished, but its code is not run: the process died while this instance was being
     /// recovered, twice while its code was the only code replaying (a crash in its code, such as
-    /// a stack overflow). ``InstanceStatus/failure`` says so. Every other instance recovers. It can
+    /// a stack overflow), or its code no longer replays its history and the runtime holds it
+    /// (``NondeterminismPolicy/hold``: nothing recorded, a restart tries again). ``InstanceStatus/failure`` says which. Every other instance recovers. It can
     /// be terminated or purged; ``DurableClient/resume(_:reason:)`` lifts the quarantine and runs
     /// its code again (once it is fixed); other calls about it throw
     /// ``DurableError/instanceQuarantined(instanceId:reason:)``.

@@ -31,10 +31,15 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// empty in histories written before executions had ids (and by default in histories built
         /// by hand, for ``DurableRuntime/replay(_:instanceId:)``).
         ///
+        /// `version` is the orchestration's ``Orchestration/version`` this execution runs: it keeps
+        /// running that version's code across restarts. `nil` for an unversioned orchestration, and
+        /// in histories written before versions (optional, so their encoded forms still decode).
+        ///
         /// Boxed (`indirect`): one allocation per execution, so its fields, the largest of any
         /// kind, do not set the size of every event (B3 memory ~25% slower unboxed).
         indirect case executionStarted(
-            name: String, input: Payload, parent: ParentInstance?, scheduledStart: Date?, executionId: String = "")
+            name: String, input: Payload, parent: ParentInstance?, scheduledStart: Date?, executionId: String = "",
+            version: String? = nil)
         /// The code called an activity; `attempt` counts retries from 1.
         case taskScheduled(sequence: Int, name: String, input: Payload, attempt: Int)
         /// The activity returned.
@@ -81,6 +86,14 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         case executionCompleted(output: Payload)
         /// The orchestration threw, or the engine stopped it (for example on nondeterminism).
         case executionFailed(FailureDetails)
+        /// Live code reached `context.patched(changeId)` (or `deprecatePatch`) and took the new
+        /// branch. It carries no sequence number, so old histories, which have none, keep theirs.
+        case patchMarker(changeId: String)
+        /// A client repaired the execution (``DurableClient/rewind(_:reason:)``,
+        /// ``DurableClient/reset(_:toEvent:reason:)``): `action` says which, `reason` who and why,
+        /// `discardedEvents` how many recorded events the repair took out of the history.
+        /// The audit record of a rewritten history; replay ignores it.
+        case executionRepaired(action: String, reason: String?, discardedEvents: Int)
     }
 }
 
@@ -126,7 +139,7 @@ extension HistoryEvent.Kind {
             .eventSent(let sequence, _, _, _, _):
             return sequence
         case .executionStarted, .eventRaised, .executionSuspended, .executionResumed, .executionTerminated,
-            .customStatusSet, .executionCompleted, .executionFailed:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
             return nil
         }
     }
@@ -151,6 +164,8 @@ extension HistoryEvent.Kind {
         case .customStatusSet: "CustomStatusSet"
         case .executionCompleted: "ExecutionCompleted"
         case .executionFailed: "ExecutionFailed"
+        case .patchMarker: "PatchMarker"
+        case .executionRepaired: "ExecutionRepaired"
         }
     }
 }
@@ -160,8 +175,9 @@ extension HistoryEvent: CustomStringConvertible {
     public var description: String {
         let detail: String
         switch kind {
-        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId):
-            detail = "\(name) input=\(input)" + (parent.map { " parent=\($0.instanceId)#\($0.sequence)" } ?? "")
+        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId, let version):
+            detail = "\(name)" + (version.map { " version=\($0)" } ?? "") + " input=\(input)"
+                + (parent.map { " parent=\($0.instanceId)#\($0.sequence)" } ?? "")
                 + (scheduledStart.map { " scheduledStart=\($0)" } ?? "")
                 + (executionId.isEmpty ? "" : " execution=\(executionId)")
         case .taskScheduled(let seq, let name, let input, let attempt):
@@ -189,6 +205,10 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "output=\(output)"
         case .executionFailed(let failure):
             detail = "\(failure)"
+        case .patchMarker(let changeId):
+            detail = changeId
+        case .executionRepaired(let action, let reason, let discarded):
+            detail = "\(action) discarded=\(discarded)" + (reason.map { " \($0)" } ?? "")
         }
         return "\(kind.name) \(detail)"
     }

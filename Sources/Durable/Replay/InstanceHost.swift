@@ -33,6 +33,21 @@ protocol InstanceHost: AnyObject, Sendable {
     /// The client an activity of this host's instances gets (``ActivityContext/client``); `nil`
     /// where no activity runs (a replay in isolation).
     var activityClient: DurableClient? { get }
+    /// The code asked `context.patched(changeId)` and got `newBranch`; a replay-only host notes
+    /// it, to tell which histories still need a patch's old branch.
+    func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance)
+    /// What a ``NondeterminismError`` does to an instance; an instance reads it when it diverges.
+    var nondeterminismPolicy: NondeterminismPolicy { get }
+    /// The instance diverged from its history under ``NondeterminismPolicy/hold`` and stopped,
+    /// recording nothing; called instead of ``instanceFinished(_:outcome:after:)``, once.
+    func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError)
+}
+
+extension InstanceHost {
+    func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance) {}
+    /// A replay in isolation reports the divergence as its outcome.
+    var nondeterminismPolicy: NondeterminismPolicy { .fail }
+    func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError) {}
 }
 
 /// How an instance ended.
@@ -40,8 +55,9 @@ enum InstanceOutcome: Sendable {
     case completed(Payload)
     case failed(FailureDetails)
     case terminated(reason: String?)
-    /// The code asked to start over with `input`; `carriedEvents` are raised events it had not consumed.
-    case continuedAsNew(input: Payload, carriedEvents: [HistoryEvent])
+    /// The code asked to start over with `input`; `carriedEvents` are raised events it had not
+    /// consumed. `onLatestVersion`: the new execution runs the latest registered version.
+    case continuedAsNew(input: Payload, carriedEvents: [HistoryEvent], onLatestVersion: Bool = false)
 
     /// The history event that records this end; `nil` for continue-as-new, which starts over instead.
     var endEvent: HistoryEvent.Kind? {

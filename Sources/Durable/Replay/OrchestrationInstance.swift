@@ -49,6 +49,8 @@ actor OrchestrationInstance {
     private var replayCursor = 0
     private var nextSequence = 0
     private var customStatusCount = 0
+    /// The answers `context.patched` gave in this execution (see ``PatchLedger``).
+    private var patches: PatchLedger
     /// This execution's history as the code has seen it so far, against the runtime's limit.
     private var historyBudget: HistoryBudget
     private var uuidCount = 0
@@ -62,7 +64,7 @@ actor OrchestrationInstance {
     /// Held events being delivered after a resume; they go before stored history and the mailbox.
     private var redeliveries: [HistoryEvent] = []
     private var isSuspended = false
-    private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool)?
+    private var continueAsNewRequest: (input: Payload, keepUnprocessedEvents: Bool, onLatestVersion: Bool)?
     private var isFinished = false
     /// Whether a wait begun after the execution ended (or was terminated) has been refused with an
     /// error yet. Only the first is: code that swallows errors and calls again in a loop would
@@ -95,12 +97,12 @@ actor OrchestrationInstance {
         self.executor = InstanceExecutor(scheduling: scheduling, pendingStart: pendingStart)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
-        if case .executionStarted(_, _, _, _, let executionId) = history.first?.kind {
+        if case .executionStarted(_, _, _, _, let executionId, _) = history.first?.kind {
             self.executionId = executionId
         } else {
             self.executionId = ""
         }
-        if case .executionStarted(_, _, _, let scheduledStart?, _) = history.first?.kind {
+        if case .executionStarted(_, _, _, let scheduledStart?, _, _) = history.first?.kind {
             self.startedAt = max(created, scheduledStart)
             self.hasScheduledStart = true
         } else {
@@ -110,9 +112,10 @@ actor OrchestrationInstance {
         self.currentTime = startedAt
         let log = ReplayLog(history)
         self.log = log
-        // A command or custom status in history proves the code ran (a stored scheduled start
-        // that has not come yet has not).
-        self.replaysHistory = replaying || log.commandCount > 0 || log.customStatusCount > 0
+        self.patches = PatchLedger(recorded: log.patchMarkers)
+        // A command, custom status or patch marker in history proves the code ran (a stored
+        // scheduled start that has not come yet has not).
+        self.replaysHistory = replaying || log.commandCount > 0 || log.customStatusCount > 0 || !log.patchMarkers.isEmpty
         executor.instance = self
     }
 
@@ -348,8 +351,37 @@ actor OrchestrationInstance {
         record(HistoryEvent(.customStatusSet(status), at: host.now()))
     }
 
-    func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool) {
-        continueAsNewRequest = (input, keepUnprocessedEvents)
+    /// Whether the code takes the new branch of patch `changeId`; records its marker when live
+    /// code reaches it first (see ``PatchLedger``). `retired`: the code has no old branch any more
+    /// (`deprecatePatch`), so a history that took it is a nondeterminism error.
+    func patched(_ changeId: String, retired: Bool) -> Bool {
+        guard !isFinished else { return true }
+        // Past history: every stored result delivered, every stored command and status re-issued.
+        // A finished history (a replay of it) records nothing more.
+        let isPastHistory = !log.isFinished && !replaysHistory
+            || (!log.isFinished && replayCursor >= log.results.count && redeliveries.isEmpty && nextSequence >= log.commandCount
+                && customStatusCount >= log.customStatusCount)
+        let decision = patches.decide(changeId, isPastHistory: isPastHistory)
+        host.patchAnswered(changeId, newBranch: decision.newBranch, from: self)
+        if decision.recordMarker {
+            replaysHistory = false
+            let marker = HistoryEvent.Kind.patchMarker(changeId: changeId)
+            guard count(marker.countedSize) else {
+                fail(FailureDetails(historyTooLarge))
+                return true
+            }
+            record(HistoryEvent(marker, at: host.now()))
+        } else if !decision.newBranch, retired {
+            diverged(NondeterminismError(
+                instanceId: instanceId, sequence: nextSequence,
+                recorded: "no marker of patch '\(changeId)' (the history took its old branch)",
+                attempted: "deprecatePatch('\(changeId)') (the code has only its new branch)"))
+        }
+        return decision.newBranch
+    }
+
+    func requestContinueAsNew(_ input: Payload, keepUnprocessedEvents: Bool, onLatestVersion: Bool = false) {
+        continueAsNewRequest = (input, keepUnprocessedEvents, onLatestVersion)
     }
 
     /// Whether a new wait can begin; if not, it ends at once. A cancelled task waits for nothing
@@ -411,9 +443,7 @@ actor OrchestrationInstance {
                 let error = NondeterminismError(
                     instanceId: instanceId, sequence: sequence, recorded: recorded.description,
                     attempted: command.description)
-                continuation.resume(throwing: error)
-                fail(FailureDetails(error))
-                return
+                return diverged(error, continuation)
             }
             // Recorded under a higher limit than this runtime's: it fails where the live run would have.
             guard count(recorded.countedSize) else { return refuse(continuation, historyTooLarge) }
@@ -575,7 +605,7 @@ actor OrchestrationInstance {
         case .executionTerminated(let reason, _):
             end(.terminated(reason: reason), recording: false)  // already in history
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
-            .customStatusSet, .executionCompleted, .executionFailed:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
             break
         }
     }
@@ -585,18 +615,16 @@ actor OrchestrationInstance {
         guard let waiting = pending.remove(sequence) else {
             if sequence >= nextSequence {
                 // History holds a result for a command the code has not issued.
-                fail(FailureDetails(NondeterminismError(
+                diverged(NondeterminismError(
                     instanceId: instanceId, sequence: sequence, recorded: log.command(at: sequence)?.description,
-                    attempted: nil)))
+                    attempted: nil))
             }
             return  // abandoned by the code (a race's loser), or reported twice
         }
         guard let result = Self.result(of: event, for: waiting.command) else {
             let error = NondeterminismError(
                 instanceId: instanceId, sequence: sequence, recorded: event.name, attempted: waiting.command.description)
-            waiting.continuation.resume(throwing: error)
-            fail(FailureDetails(error))
-            return
+            return diverged(error, waiting.continuation)
         }
         waiting.continuation.resume(with: result)
     }
@@ -663,12 +691,14 @@ actor OrchestrationInstance {
             // Raised events not consumed: buffered, held while suspended, or not yet fed from stored history.
             let unconsumed = bufferedEvents + heldEvents + redeliveries + log.results[replayCursor...]
             let carried = request.keepUnprocessedEvents ? unconsumed.filter { $0.kind.eventName != nil } : []
-            end(.continuedAsNew(input: request.input, carriedEvents: carried), recording: false)
+            end(
+                .continuedAsNew(input: request.input, carriedEvents: carried, onLatestVersion: request.onLatestVersion),
+                recording: false)
             return
         }
         if nextSequence < log.commandCount, let recorded = log.command(at: nextSequence) {
-            fail(FailureDetails(NondeterminismError(
-                instanceId: instanceId, sequence: nextSequence, recorded: recorded.description, attempted: nil)))
+            diverged(NondeterminismError(
+                instanceId: instanceId, sequence: nextSequence, recorded: recorded.description, attempted: nil))
             return
         }
         switch result {
@@ -685,6 +715,23 @@ actor OrchestrationInstance {
             let failure = FailureDetails(failingInstanceWith: error)
             end(.failed(failure), recording: true)
         }
+    }
+
+    /// The code does not replay its history: fail the instance, or under
+    /// ``NondeterminismPolicy/hold`` stop it recording nothing, for fixed code to continue it.
+    /// `waiting` is the code's wait that diverged; it gets the error either way.
+    private func diverged(_ error: NondeterminismError, _ waiting: UnsafeContinuation<Payload, any Error>? = nil) {
+        guard !isFinished else { return }
+        guard host.nondeterminismPolicy == .hold, !log.isFinished else {
+            waiting?.resume(throwing: error)
+            return fail(FailureDetails(error))
+        }
+        isFinished = true  // before the code sees the error: nothing it does next is recorded
+        _ = executor.close()
+        executor.instance = nil
+        waiting?.resume(throwing: error)
+        resumeStranded(throwing: DurableError.instanceStopped(instanceId))
+        host.instanceHeld(self, nondeterminism: error)
     }
 
     /// Stops the instance with `failure`, whatever its code is doing.
@@ -710,12 +757,14 @@ actor OrchestrationInstance {
         // The end (or a step before it) could not be recorded: not ended, only stopped. (A
         // recorded termination is the end whatever failed after it.)
         if storageFailure != nil, executor.termination == nil { return stopForStorageFailure() }
-        if case .continuedAsNew(let input, let carried) = outcome, continueAsNewRequest?.keepUnprocessedEvents == true {
+        if case .continuedAsNew(let input, let carried, let onLatest) = outcome,
+            continueAsNewRequest?.keepUnprocessedEvents == true
+        {
             let unread = leftovers.compactMap { message -> HistoryEvent? in
                 if case .event(let event) = message, event.kind.eventName != nil { return event }
                 return nil
             }
-            outcome = .continuedAsNew(input: input, carriedEvents: carried + unread)
+            outcome = .continuedAsNew(input: input, carriedEvents: carried + unread, onLatestVersion: onLatest)
         }
         executor.instance = nil
         resumeStranded(throwing: DurableError.instanceStopped(instanceId))

@@ -27,6 +27,9 @@ public struct ReplayResult: Sendable {
     /// The names of the events the code waits for where the replay stopped (sorted): what a
     /// `.waiting` instance needs from outside besides the results of its pending commands.
     public var awaitedEvents: [String] = []
+    /// The patches (``OrchestrationContext/patched(_:)`` change ids) whose old branch the history
+    /// took: the code must keep that branch while such a history runs.
+    public var oldBranchPatches: Set<String> = []
 }
 
 /// Hosts an instance that replays a history in isolation: nothing is dispatched, nothing stored.
@@ -37,6 +40,7 @@ final class ReplayHost: InstanceHost {
         var newEvents: [HistoryEvent] = []
         var outcome: ReplayResult.Outcome = .waiting
         var awaitedEvents: [String] = []
+        var oldBranchPatches: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -80,9 +84,11 @@ final class ReplayHost: InstanceHost {
                 continuation.resume()
             }
         }
-        return host.state.withLock { 
-            ReplayResult(outcome: $0.outcome, commands: $0.commands, newEvents: $0.newEvents, awaitedEvents: $0.awaitedEvents)
-         }
+        return host.state.withLock {
+            ReplayResult(
+                outcome: $0.outcome, commands: $0.commands, newEvents: $0.newEvents, awaitedEvents: $0.awaitedEvents,
+                oldBranchPatches: $0.oldBranchPatches)
+        }
     }
 
     func now() -> Date { clock }
@@ -110,10 +116,14 @@ final class ReplayHost: InstanceHost {
             case .completed(let output): state.outcome = .completed(output)
             case .failed(let failure): state.outcome = .failed(failure)
             case .terminated(let reason): state.outcome = .terminated(reason: reason)
-            case .continuedAsNew(let input, _): state.outcome = .continuedAsNew(input)
+            case .continuedAsNew(let input, _, _): state.outcome = .continuedAsNew(input)
             }
         }
     }
 
     func instanceStopped(_ instance: OrchestrationInstance, storageFailure reason: String) {}  // records nothing
+
+    func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance) {
+        if !newBranch { state.withLock { _ = $0.oldBranchPatches.insert(changeId) } }
+    }
 }

@@ -15,6 +15,8 @@ struct ReplayLog: Sendable {
     private(set) var isFinished = false
     /// The reason of the ExecutionTerminated the history holds; `nil` if it holds none.
     private(set) var termination: String??
+    /// The change ids of the patch markers the history holds: where live code took a patch's new branch.
+    private(set) var patchMarkers: Set<String> = []
 
     /// One past the highest recorded sequence number.
     var commandCount: Int { commandsBySequence.count }
@@ -57,9 +59,11 @@ struct ReplayLog: Sendable {
                 termination = .some(reason)
             case .customStatusSet:
                 customStatusCount += 1
+            case .patchMarker(let changeId):
+                patchMarkers.insert(changeId)
             case .executionCompleted, .executionFailed:
                 isFinished = true
-            case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent:
+            case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent, .executionRepaired:
                 break
             }
         }

@@ -69,6 +69,9 @@ public final class DurableRuntime: Sendable {
         /// ``InstanceStatus/stalledSince``. Orchestration code should take microseconds per step;
         /// `nil` turns the watchdog off.
         public var stalledStepLimit: Duration? = .seconds(5)
+        /// What a ``NondeterminismError`` does to a running instance: ``NondeterminismPolicy/hold``
+        /// (the default, which loses nothing) or ``NondeterminismPolicy/fail``.
+        public var onNondeterminism: NondeterminismPolicy = .hold
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,
@@ -154,11 +157,15 @@ public final class DurableRuntime: Sendable {
     /// and reports what the code did. Use it to check that a change to an orchestration still
     /// replays the histories it wrote before.
     public func replay(_ history: [HistoryEvent], instanceId: String = "replay") async throws -> ReplayResult {
-        guard let first = history.first, case .executionStarted(let name, let input, _, _, _) = first.kind else {
+        guard let first = history.first, case .executionStarted(let name, let input, _, _, _, let version) = first.kind else {
             throw DurableError.invalidInput(orchestration: "?", reason: "a history starts with ExecutionStarted")
         }
+        // The version the history ran: a history keeps its version's code.
+        guard let entry = engine.registry.orchestration(named: name, version: version) else {
+            throw DurableError.unknownOrchestration(version.map { "\(name) version \($0)" } ?? name)
+        }
         return await ReplayHost.replay(
-            history, instanceId: instanceId, orchestration: try engine.registry.orchestration(named: name), input: input,
+            history, instanceId: instanceId, orchestration: entry, input: input,
             payloadLimit: engine.payloadLimit, historyLimit: engine.historyLimit)
     }
 

@@ -187,7 +187,7 @@ extension Engine {
         }
         _ = try claim.get()
         guard let history, let status = InstanceStatus(instanceId: id, events: history),
-            let entry = registry.orchestrations[status.name]
+            let entry = registry.orchestration(for: status)
         else {
             table.withLock { $0.records[id]?.isTerminating = false }
             throw DurableError.unknownInstance(id)

@@ -38,7 +38,7 @@ extension Engine {
             guard var status = InstanceStatus(instanceId: id, events: history) else { continue }
             var instance: OrchestrationInstance?
             if !status.runtimeStatus.isFinished {
-                if let entry = registry.orchestrations[status.name] {
+                if let entry = registry.orchestration(for: status) {  // the version it started with
                     // Its code ran before, unless its scheduled start has not come yet.
                     let replaying = status.scheduledStart.map { $0 <= now() } ?? true
                     let live = OrchestrationInstance(
@@ -53,7 +53,8 @@ extension Engine {
                     }
                 } else {
                     status.runtimeStatus = .notRegistered
-                    status.failure = FailureDetails(DurableError.orchestrationNotRegistered(instanceId: id, name: status.name))
+                    status.failure = FailureDetails(
+                        DurableError.orchestrationNotRegistered(instanceId: id, name: Registry.missing(status)))
                 }
             }
             let record = InstanceRecord(status: status, live: instance)

@@ -66,7 +66,7 @@ extension Engine {
     /// Delivers every send `history` records, for recovery, by the rule a live send follows: the
     /// receiver drops those it has.
     func redeliverSends(in history: [HistoryEvent], of sender: String) {
-        guard let first = history.first, case .executionStarted(_, _, _, _, let executionId) = first.kind else { return }
+        guard let first = history.first, case .executionStarted(_, _, _, _, let executionId, _) = first.kind else { return }
         let execution = InstanceStatus.executionName(id: executionId, startedAt: first.timestamp)
         for event in history {
             guard case .eventSent(let sequence, let targetId, let name, let input, let target) = event.kind else { continue }

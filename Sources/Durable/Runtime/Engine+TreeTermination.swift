@@ -39,7 +39,7 @@ extension Engine {
         guard !roots.isEmpty else { return [] }
         var children: [ExecutionKey: [String]] = [:]
         for (id, history) in histories {
-            guard let first = history.first, case .executionStarted(_, _, let parent?, _, _) = first.kind else { continue }
+            guard let first = history.first, case .executionStarted(_, _, let parent?, _, _, _) = first.kind else { continue }
             children[ExecutionKey(instanceId: parent.instanceId, executionId: parent.executionId), default: []].append(id)
         }
         var left: [(id: String, reason: String?)] = []
@@ -67,7 +67,7 @@ extension Engine {
 extension [HistoryEvent] {
     /// The execution id its `ExecutionStarted` names; `nil` if it does not start with one.
     fileprivate var executionId: String? {
-        guard case .executionStarted(_, _, _, _, let executionId) = first?.kind else { return nil }
+        guard case .executionStarted(_, _, _, _, let executionId, _) = first?.kind else { return nil }
         return executionId
     }
 

@@ -26,6 +26,8 @@ final class Engine: InstanceHost {
     let maxSubOrchestrationDepth: Int
     /// The recovery under way at startup and the instances quarantined (see `recover`).
     let recovery: RecoveryTracker
+    /// ``DurableRuntime/Configuration/onNondeterminism``.
+    let nondeterminismPolicy: NondeterminismPolicy
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -37,6 +39,7 @@ final class Engine: InstanceHost {
         self.log = configuration.log
         self.historyLimit = historyLimit
         self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
+        self.nondeterminismPolicy = configuration.onNondeterminism
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
         self.recovery = RecoveryTracker(store: store)
@@ -54,9 +57,11 @@ final class Engine: InstanceHost {
 
     /// Starts a new instance; returns once its ExecutionStarted event is durable.
     func start(
-        orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
+        orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse,
+        version: String? = nil
     ) async throws -> String {
-        let (id, position) = try recordStart(orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse)
+        let (id, position) = try recordStart(
+            orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse, version: version)
         if !store.isDurable(position) { try await store.waitUntilDurable(position) }
         return id
     }
@@ -64,14 +69,17 @@ final class Engine: InstanceHost {
     /// `start` up to the durability wait. Not async, so `start`'s async frame stays small: a
     /// frame that outgrows the task's first allocator slab costs every start a malloc.
     private func recordStart(
-        orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
+        orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse,
+        version: String?
     ) throws -> (String, JournalPosition) {
-        let entry = try registry.orchestration(named: name)
+        let entry = try registry.orchestrationToStart(named: name, version: version)
         let id = instanceId ?? RandomInstanceID.next()
         try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
         try entry.validateInput(input)
         let started = HistoryEvent(
-            .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next()),
+            .executionStarted(
+                name: name, input: input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next(),
+                version: entry.version),
             at: now())
         do {
             return (id, try launch(id, entry, started, reuse: reuse))
@@ -105,7 +113,8 @@ final class Engine: InstanceHost {
                 id: id, entry: entry,
                 started: HistoryEvent(
                     .executionStarted(
-                        name: name, input: request.input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next()),
+                        name: name, input: request.input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next(),
+                        version: entry.version),
                     at: now),
                 host: self)
         }
@@ -358,7 +367,9 @@ final class Engine: InstanceHost {
             try launch(
                 childId, entry,
                 HistoryEvent(
-                    .executionStarted(name: name, input: input, parent: parent, scheduledStart: nil, executionId: ExecutionID.next()),
+                    .executionStarted(
+                        name: name, input: input, parent: parent, scheduledStart: nil, executionId: ExecutionID.next(),
+                        version: entry.version),
                     at: now()),
                 reuse: .replaceFinished)
         } catch let failure as StoreFailure {
@@ -382,8 +393,8 @@ final class Engine: InstanceHost {
         if instance.hasScheduledStart {
             timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1))  // terminated while pending
         }
-        if case .continuedAsNew(let input, let carried) = outcome {
-            continueAsNew(instance, input: input, carrying: carried)
+        if case .continuedAsNew(let input, let carried, let onLatest) = outcome {
+            continueAsNew(instance, input: input, carrying: carried, onLatestVersion: onLatest)
             return
         }
         guard let position, !store.isDurable(position) else {
@@ -415,18 +426,23 @@ final class Engine: InstanceHost {
         if let final { reportToParent(final) }
     }
 
-    private func continueAsNew(_ instance: OrchestrationInstance, input: Payload, carrying carried: [HistoryEvent]) {
+    private func continueAsNew(
+        _ instance: OrchestrationInstance, input: Payload, carrying carried: [HistoryEvent], onLatestVersion: Bool
+    ) {
         let id = instance.instanceId
         let parent = table.withLock { $0.records[id]?.status.parent }
         let now = now()
+        // The same version, unless the code asked for the latest (an explicit move).
+        let entry = onLatestVersion ? registry.orchestrations[instance.orchestration.name] ?? instance.orchestration
+            : instance.orchestration
         do {
-            try instance.orchestration.validateInput(input)
+            try entry.validateInput(input)
             try launch(
-                id, instance.orchestration,
+                id, entry,
                 HistoryEvent(
                     .executionStarted(
-                        name: instance.orchestration.name, input: input, parent: parent, scheduledStart: nil,
-                        executionId: ExecutionID.next()),
+                        name: entry.name, input: input, parent: parent, scheduledStart: nil,
+                        executionId: ExecutionID.next(), version: entry.version),
                     at: now),
                 carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
         } catch let failure as StoreFailure {

@@ -92,8 +92,9 @@ extension HistoryEvent.Kind {
     /// values and texts it carries. Not the journal's framing, which is small and fixed per event.
     var countedSize: Int {
         switch self {
-        case .executionStarted(let name, let input, let parent, _, let executionId):
+        case .executionStarted(let name, let input, let parent, _, let executionId, let version):
             name.utf8.count + input.data.count + (parent?.instanceId.utf8.count ?? 0) + executionId.utf8.count
+                + (version?.utf8.count ?? 0)
         case .taskScheduled(_, let name, let input, _): name.utf8.count + input.data.count
         case .subOrchestrationCreated(_, let name, let instanceId, let input):
             name.utf8.count + instanceId.utf8.count + input.data.count
@@ -106,6 +107,8 @@ extension HistoryEvent.Kind {
         case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason, _):
             reason?.utf8.count ?? 0
         case .customStatusSet(let status): status.data.count
+        case .patchMarker(let changeId): changeId.utf8.count
+        case .executionRepaired(let action, let reason, _): action.utf8.count + (reason?.utf8.count ?? 0)
         case .executionCompleted(let output): output.data.count
         case .timerCreated, .timerFired: 0
         }

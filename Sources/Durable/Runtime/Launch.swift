@@ -17,7 +17,7 @@ struct Launch {
         let status = carried.isEmpty
             ? InstanceStatus(instanceId: id, events: CollectionOfOne(started))
             : InstanceStatus(instanceId: id, events: CollectionOfOne(started) + carried)
-        guard case .executionStarted(_, let input, _, _, _) = started.kind, let status else {
+        guard case .executionStarted(_, let input, _, _, _, _) = started.kind, let status else {
             throw DurableError.invalidInput(orchestration: entry.name, reason: "no ExecutionStarted event")
         }
         self.id = id

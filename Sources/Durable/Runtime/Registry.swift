@@ -68,12 +68,15 @@ public enum RegistrationBuilder {
 /// A type-erased orchestration: decodes its input, runs it, encodes its output.
 struct OrchestrationEntry: Sendable {
     let name: String
+    /// ``Orchestration/version``, as `ExecutionStarted` records it: `nil` when unversioned.
+    let version: String?
     let run: @Sendable (Payload, OrchestrationContext) async throws -> Payload
     let validateInput: @Sendable (Payload) throws -> Void
 
     init<O: Orchestration>(_ type: O.Type) {
         let name = O.name
         self.name = name
+        self.version = O.version.isEmpty ? nil : O.version
         self.run = { input, context in
             let value = try input.decode(O.Input.self)
             return try Payload(encoding: try await O().run(value, context: context))
@@ -104,16 +107,25 @@ struct ActivityEntry: Sendable {
 
 /// Everything a runtime can run, looked up by name.
 struct Registry: Sendable {
+    /// The latest version of each orchestration, by name: what new instances start on.
     private(set) var orchestrations: [String: OrchestrationEntry] = [:]
+    /// Every registered version of each orchestration, by name then version (`""` unversioned).
+    private(set) var versions: [String: [String: OrchestrationEntry]] = [:]
     private(set) var activities: [String: ActivityEntry] = [:]
 
     init(_ registrations: [Registration]) throws {
         for registration in registrations {
             switch registration.kind {
             case .orchestration(let entry):
-                guard orchestrations.updateValue(entry, forKey: entry.name) == nil else {
-                    throw DurableError.duplicateRegistration(kind: "orchestration", name: entry.name)
+                let version = entry.version ?? ""
+                guard versions[entry.name, default: [:]].updateValue(entry, forKey: version) == nil else {
+                    throw DurableError.duplicateRegistration(
+                        kind: "orchestration", name: version.isEmpty ? entry.name : "\(entry.name) version \(version)")
                 }
+                if let latest = orchestrations[entry.name], OrchestrationVersion.isBefore(version, latest.version ?? "") {
+                    continue
+                }
+                orchestrations[entry.name] = entry
             case .activity(let entry):
                 guard activities.updateValue(entry, forKey: entry.name) == nil else {
                     throw DurableError.duplicateRegistration(kind: "activity", name: entry.name)

@@ -11,7 +11,7 @@ enum StressChecks {
         for (index, execution) in executions.enumerated() {
             let events = execution.events
             let name = "\(id) execution \(index + 1)/\(executions.count)"
-            guard case .executionStarted(_, let input, _, _, _)? = events.first?.kind else {
+            guard case .executionStarted(_, let input, _, _, _, _)? = events.first?.kind else {
                 problems.append("\(name) starts with \(events.first.map(\.description) ?? "nothing")")
                 continue
             }
@@ -49,7 +49,7 @@ enum StressChecks {
         case .executionFailed(let failure)?: return .failed(failure)
         case .executionTerminated(let reason, _)?: return .terminated(reason: reason)
         default:
-            guard case .executionStarted(_, let input, _, _, _)? = next?.events.first?.kind else { return nil }
+            guard case .executionStarted(_, let input, _, _, _, _)? = next?.events.first?.kind else { return nil }
             return .continuedAsNew(input)
         }
     }

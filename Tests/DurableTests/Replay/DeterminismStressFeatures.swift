@@ -19,7 +19,7 @@ struct StressFeatures: CustomStringConvertible {
             var seen = Set<String>()
             let runExecutions = executions[record.id] ?? []
             for execution in runExecutions {
-                if case .executionStarted(_, let payload, _, _, _)? = execution.events.first?.kind,
+                if case .executionStarted(_, let payload, _, _, _, _)? = execution.events.first?.kind,
                     let input = try? payload.decode(StressInput.self)
                 {
                     Self.collect(StressShape(input).steps, nesting: 0, into: &seen)

@@ -31,8 +31,12 @@ struct PlaceOrderTruncated: Orchestration {
         return try await runtime.client.history(of: id)
     }
 
-    private func editedRuntime(log: CallLog, storage: DurableRuntime.Storage = .memory) async throws -> DurableRuntime {
-        try await DurableRuntime(storage: storage) {
+    private func editedRuntime(
+        log: CallLog, storage: DurableRuntime.Storage = .memory, policy: NondeterminismPolicy = .hold
+    ) async throws -> DurableRuntime {
+        var configuration = DurableRuntime.Configuration()
+        configuration.onNondeterminism = policy
+        return try await DurableRuntime(storage: storage, configuration: configuration) {
             PlaceOrderEdited.self
             CheckAndReserveInventory(log: log)
             ProcessPayment(log: log)
@@ -75,12 +79,14 @@ struct PlaceOrderTruncated: Orchestration {
         #expect(log.total == 0)
     }
 
-    @Test func resumingAnInstanceWithChangedCodeFailsItWithNondeterminismError() async throws {
+    /// Under the `.fail` policy (the behaviour before policies; `.hold` is the default, see
+    /// NondeterminismPolicyTests) the divergence is recorded as the instance's end.
+    @Test func resumingAnInstanceWithChangedCodeUnderFailPolicyFailsItWithNondeterminismError() async throws {
         let history = try await placeOrderHistory()
         let halfway = Array(history.prefix(6))  // ProcessPayment completed, nothing after
         let log = CallLog()
         let runtime = try await editedRuntime(
-            log: log, storage: .store(InMemoryHistoryStore(histories: ["o-7": halfway])))
+            log: log, storage: .store(InMemoryHistoryStore(histories: ["o-7": halfway])), policy: .fail)
 
         let status = try await runtime.client.waitForCompletion(of: "o-7", timeout: .seconds(10))
 
@@ -90,6 +96,26 @@ struct PlaceOrderTruncated: Orchestration {
         #expect(status.failure?.message.contains("issued activity 'RefundPayment'") == true)
         #expect(log.total == 0)
         #expect(try await runtime.client.history(of: "o-7").kindNames.last == "ExecutionFailed")
+    }
+
+    /// The default policy holds the same instance instead: nothing recorded, the error in its status.
+    @Test func resumingAnInstanceWithChangedCodeHoldsItByDefault() async throws {
+        let history = try await placeOrderHistory()
+        let halfway = Array(history.prefix(6))
+        let log = CallLog()
+        let runtime = try await editedRuntime(log: log, storage: .store(InMemoryHistoryStore(histories: ["o-7": halfway])))
+        defer { runtime.shutdown() }
+
+        await #expect(throws: DurableError.self) {
+            try await runtime.client.waitForCompletion(of: "o-7", timeout: .seconds(10))
+        }
+
+        let status = try await runtime.client.status(of: "o-7")
+        #expect(status.runtimeStatus == .quarantined)
+        #expect(status.failure?.errorType == String(reflecting: NondeterminismError.self))
+        #expect(status.failure?.message.contains("issued activity 'RefundPayment'") == true)
+        #expect(log.total == 0)
+        #expect(try await runtime.client.history(of: "o-7") == halfway)
     }
 
     @Test func codeThatReturnsBeforeReissuingRecordedCommandsIsNondeterministic() async throws {

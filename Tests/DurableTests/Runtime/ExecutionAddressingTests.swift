@@ -244,7 +244,7 @@ struct ExecHeldWork: Activity {
         _ = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
         let status = try await runtime.client.status(of: id)
         let history = try await runtime.client.history(of: id)
-        guard case .executionStarted(_, _, _, _, let recorded) = history.first?.kind else {
+        guard case .executionStarted(_, _, _, _, let recorded, _) = history.first?.kind else {
             Issue.record("no ExecutionStarted")
             return
         }

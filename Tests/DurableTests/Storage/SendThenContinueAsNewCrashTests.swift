@@ -141,7 +141,7 @@ private struct OneMessage: Orchestration {
         store.makeDurable()
         _ = try await starting.value  // it returns once the start is durable
         runtime.shutdown()
-        guard case .executionStarted(_, let input, _, _, _) = image.history(of: "sender")?.first?.kind else {
+        guard case .executionStarted(_, let input, _, _, _, _) = image.history(of: "sender")?.first?.kind else {
             Issue.record("the sender's history does not start with ExecutionStarted")
             return
         }

@@ -235,7 +235,7 @@ struct StorageFailureTests {
     @Test("a child's start that cannot be recorded stops the parent, not fails it")
     func unrecordedChildStartStopsParent() async throws {
         let store = DiskFullStore(.appends) { event in
-            if case .executionStarted(_, _, .some, _, _) = event.kind { return true }
+            if case .executionStarted(_, _, .some, _, _, _) = event.kind { return true }
             return false
         }
         let runtime = try await runtime(on: store)
@@ -274,7 +274,7 @@ struct StorageFailureTests {
     @Test("a continue-as-new that cannot be recorded stops the instance, not fails it")
     func unrecordedContinueAsNewStops() async throws {
         let store = DiskFullStore(.appends) { event in
-            if case .executionStarted(_, let input, _, _, _) = event.kind { return input == (try? Payload(encoding: 4)) }
+            if case .executionStarted(_, let input, _, _, _, _) = event.kind { return input == (try? Payload(encoding: 4)) }
             return false
         }
         let runtime = try await runtime(on: store)

@@ -27,14 +27,14 @@ extension Array where Element == HistoryEvent {
     var largestValue: Int {
         map { event -> Int in
             switch event.kind {
-            case .executionStarted(_, let payload, _, _, _), .taskScheduled(_, _, let payload, _),
+            case .executionStarted(_, let payload, _, _, _, _), .taskScheduled(_, _, let payload, _),
                 .taskCompleted(_, let payload), .subOrchestrationCreated(_, _, _, let payload),
                 .subOrchestrationCompleted(_, let payload), .eventRaised(_, let payload, _), .eventSent(_, _, _, let payload, _),
                 .customStatusSet(let payload), .executionCompleted(let payload):
                 payload.data.count
             case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason, _):
                 reason?.utf8.count ?? 0
-            case .taskFailed, .subOrchestrationFailed, .timerCreated, .timerFired, .executionFailed:
+            case .taskFailed, .subOrchestrationFailed, .timerCreated, .timerFired, .executionFailed, .patchMarker, .executionRepaired:
                 0
             }
         }.max() ?? 0

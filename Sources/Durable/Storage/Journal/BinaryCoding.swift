@@ -130,13 +130,15 @@ extension BinaryWriter {
     mutating func event(_ event: HistoryEvent) {
         date(event.timestamp)
         switch event.kind {
-        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId):
+        case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId, let version):
             // Kind 18: kind 1 with the execution ids. Kind 1 (written before executions had ids)
-            // is still read; see `BinaryReader.event`.
-            byte(18); string(name); payload(input)
+            // is still read; see `BinaryReader.event`. Kind 25: kind 18 with a version, written
+            // only for a versioned orchestration, so unversioned journals stay as they were.
+            byte(version == nil ? 18 : 25); string(name); payload(input)
             optional(parent) { $0.string($1.instanceId); $0.int($1.sequence); $0.string($1.executionId) }
             optional(scheduledStart) { $0.date($1) }
             string(executionId)
+            if let version { string(version) }
         case .taskScheduled(let sequence, let name, let input, let attempt):
             byte(2); int(sequence); string(name); payload(input); int(attempt)
         case .taskCompleted(let sequence, let result):
@@ -181,6 +183,10 @@ extension BinaryWriter {
             byte(16); payload(output)
         case .executionFailed(let failure):
             byte(17); failureDetails(failure)
+        case .patchMarker(let changeId):
+            byte(23); string(changeId)
+        case .executionRepaired(let action, let reason, let discarded):
+            byte(26); string(action); optional(reason) { $0.string($1) }; int(discarded)
         }
     }
 
@@ -202,13 +208,14 @@ extension BinaryReader {
                 name: try string(), input: try payload(),
                 parent: try optional { ParentInstance(instanceId: try $0.string(), sequence: try $0.int()) },
                 scheduledStart: try optional { try $0.date() }, executionId: "")
-        case 18:
+        case let tag where tag == 18 || tag == 25:
             kind = .executionStarted(
                 name: try string(), input: try payload(),
                 parent: try optional {
                     ParentInstance(instanceId: try $0.string(), sequence: try $0.int(), executionId: try $0.string())
                 },
-                scheduledStart: try optional { try $0.date() }, executionId: try string())
+                scheduledStart: try optional { try $0.date() }, executionId: try string(),
+                version: tag == 25 ? try string() : nil)
         case 2: kind = .taskScheduled(sequence: try int(), name: try string(), input: try payload(), attempt: try int())
         case 3: kind = .taskCompleted(sequence: try int(), result: try payload())
         case 4: kind = .taskFailed(sequence: try int(), failure: try failureDetails())
@@ -234,6 +241,9 @@ extension BinaryReader {
         case 15: kind = .customStatusSet(try payload())
         case 16: kind = .executionCompleted(output: try payload())
         case 17: kind = .executionFailed(try failureDetails())
+        case 23: kind = .patchMarker(changeId: try string())
+        case 26:
+            kind = .executionRepaired(action: try string(), reason: try optional { try $0.string() }, discardedEvents: try int())
         case let tag: throw Malformed(description: "unknown event kind \(tag)")
         }
         return HistoryEvent(kind, at: timestamp)

@@ -173,7 +173,6 @@ final class Tally: Sendable {
             ClassifyFixed.self
             Quote(runs: quotes)
         }
-        defer { fixed.shutdown() }
         let history = try await fixed.client.history(of: "crate")
         let quoted = try #require(history.firstIndex { $0.kind.name == "TaskCompleted" })
 
@@ -187,6 +186,17 @@ final class Tally: Sendable {
         #expect(quotes.count == 1)
         let repaired = try await fixed.client.history(of: "crate").map(\.kind.name)
         #expect(repaired == ["ExecutionStarted", "TaskScheduled", "TaskCompleted", "ExecutionRepaired", "ExecutionCompleted"])
+        fixed.shutdown()
+
+        // The audit record is in the journal (kind 26): a restart reads it back.
+        let reopened = try await DurableRuntime(storage: .directory(directory.path)) {
+            ClassifyFixed.self
+            Quote(runs: quotes)
+        }
+        defer { reopened.shutdown() }
+        let audit = try await reopened.client.history(of: "crate").first { $0.kind.name == "ExecutionRepaired" }
+        #expect(audit?.kind == .executionRepaired(action: "reset", reason: "fix #12: branches were swapped", discardedEvents: 1))
+        #expect(try await reopened.client.status(of: "crate").runtimeStatus == .completed)
     }
 
     @Test func resetRefusesARunningInstance() async throws {

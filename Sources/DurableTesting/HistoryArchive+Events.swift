@@ -28,7 +28,7 @@ struct ArchivedEvent: Codable {
     var targetExecution: String?
     var reason: String?
     var includeSubOrchestrations: Bool?
-    var version: String?
+    var orchestrationVersion: String?
     var changeId: String?
     var action: String?
     var discardedEvents: Int?
@@ -39,7 +39,7 @@ struct ArchivedEvent: Codable {
         switch event.kind {
         case .executionStarted(let name, let input, let parent, let scheduledStart, let executionId, let version):
             self.name = name
-            self.version = version
+            self.orchestrationVersion = version
             self.input = ArchivedPayload(input)
             self.parent = parent
             if let scheduledStart { (self.scheduledStart, scheduledStartExact) = ArchivedDate.encode(scheduledStart) }
@@ -96,7 +96,7 @@ struct ArchivedEvent: Codable {
                 scheduledStart: try scheduledStart.map { (text) throws(FieldError) in
                     try ArchivedDate.decode(text, scheduledStartExact, field: "scheduledStart")
                 },
-                executionId: executionId ?? "", version: version)
+                executionId: executionId ?? "", version: orchestrationVersion)
         case "TaskScheduled":
             kind = .taskScheduled(
                 sequence: try need(sequence, "sequence"), name: try need(name, "name"), input: try need(input, "input").payload,

@@ -34,6 +34,10 @@ final class ArchiveTemporaryDirectory: Sendable {
                 name: "Flow", input: payload, parent: ParentInstance(instanceId: "p", sequence: 3, executionId: "0123"),
                 scheduledStart: start, executionId: "edcb"),
             .executionStarted(name: "Flow", input: binary, parent: nil, scheduledStart: nil),
+            .executionStarted(name: "Flow", input: payload, parent: nil, scheduledStart: nil, executionId: "e2", version: "2"),
+            .patchMarker(changeId: "notify-before-ship"),
+            .executionRepaired(action: "rewind", reason: "fixed the gateway", discardedEvents: 2),
+            .executionRepaired(action: "reset", reason: nil, discardedEvents: 0),
             .taskScheduled(sequence: 0, name: "A", input: payload, attempt: 2),
             .taskCompleted(sequence: 0, result: try Payload(encoding: "text \"quoted\"")),
             .taskFailed(sequence: 1, failure: failure),
@@ -63,7 +67,7 @@ final class ArchiveTemporaryDirectory: Sendable {
         let decoded = try HistoryArchive(data: try archive.encoded())
         #expect(decoded == archive)
         // Every kind is in the list: a new kind must be added to it (and to the coder).
-        #expect(Set(archive.events.map(\.kind.name)).count == 17)
+        #expect(Set(archive.events.map(\.kind.name)).count == 19)
     }
 
     @Test func theFileReadsAsTheDataItHolds() throws {

@@ -69,6 +69,8 @@ public final class DurableRuntime: Sendable {
         /// ``InstanceStatus/stalledSince``. Orchestration code should take microseconds per step;
         /// `nil` turns the watchdog off.
         public var stalledStepLimit: Duration? = .seconds(5)
+        /// Where the runtime's own work runs; a deterministic simulation sets it.
+        @_spi(Simulation) public var environment = RuntimeEnvironment()
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,

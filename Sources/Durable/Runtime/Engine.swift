@@ -26,6 +26,9 @@ final class Engine: InstanceHost {
     let maxSubOrchestrationDepth: Int
     /// The recovery under way at startup and the instances quarantined (see `recover`).
     let recovery: RecoveryTracker
+    /// The deterministic simulation running this engine, if any (see ``RuntimeEnvironment``).
+    let simulation: (any SimulationHost)?
+    let drainScheduling: InstanceExecutor.Scheduling
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -37,7 +40,9 @@ final class Engine: InstanceHost {
         self.log = configuration.log
         self.historyLimit = historyLimit
         self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
-        self.timers = TimerService(clock: configuration.clock)
+        self.simulation = configuration.environment.simulation
+        self.drainScheduling = configuration.environment.simulation.map { .simulated($0) } ?? .automatic
+        self.timers = TimerService(clock: configuration.clock, simulation: configuration.environment.simulation)
         self.gate = EffectGate(store: store)
         self.recovery = RecoveryTracker(store: store)
         let pool = ActivityWorkerPool(
@@ -47,6 +52,12 @@ final class Engine: InstanceHost {
     }
 
     func now() -> Date { timers.clock.now }
+
+    /// An id for an instance started without one: random, or the simulation's.
+    func newInstanceID() -> String { simulation?.nextInstanceID() ?? RandomInstanceID.next() }
+
+    /// A new execution's id: unique, or the simulation's.
+    func newExecutionID() -> String { simulation?.nextExecutionID() ?? ExecutionID.next() }
 
     func warn(_ message: String) { log(message) }
 
@@ -67,11 +78,11 @@ final class Engine: InstanceHost {
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestration(named: name)
-        let id = instanceId ?? RandomInstanceID.next()
+        let id = instanceId ?? newInstanceID()
         try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
         try entry.validateInput(input)
         let started = HistoryEvent(
-            .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next()),
+            .executionStarted(name: name, input: input, parent: nil, scheduledStart: startAt, executionId: newExecutionID()),
             at: now())
         do {
             return (id, try launch(id, entry, started, reuse: reuse))
@@ -98,14 +109,14 @@ final class Engine: InstanceHost {
         let entry = try registry.orchestration(named: name)
         let now = now()
         let launches = try batch.map { request in
-            let id = request.instanceId ?? RandomInstanceID.next()
+            let id = request.instanceId ?? newInstanceID()
             try payloadLimit.check(request.input, instanceId: id, step: "input of start")
             try entry.validateInput(request.input)
             return try Launch(
                 id: id, entry: entry,
                 started: HistoryEvent(
                     .executionStarted(
-                        name: name, input: request.input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next()),
+                        name: name, input: request.input, parent: nil, scheduledStart: startAt, executionId: newExecutionID()),
                     at: now),
                 host: self)
         }
@@ -297,7 +308,9 @@ final class Engine: InstanceHost {
         switch command {
         case .activity(let name, let input, let attempt):
             let item = ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt)
-            if instance.executor.isCurrentThreadDraining {
+            if let simulation {
+                simulation.runActivity(SimulatedActivityCall(item: item, pool: pool))
+            } else if instance.executor.isCurrentThreadDraining {
                 // Workers hear of the drain's calls once, when it ends (see `ActivityWorkerPool.submit`).
                 let deferred = pool.submit(item, deferringHelp: true)
                 if deferred, !instance.executor.hasUnannouncedActivities {
@@ -354,7 +367,7 @@ final class Engine: InstanceHost {
             try launch(
                 childId, entry,
                 HistoryEvent(
-                    .executionStarted(name: name, input: input, parent: parent, scheduledStart: nil, executionId: ExecutionID.next()),
+                    .executionStarted(name: name, input: input, parent: parent, scheduledStart: nil, executionId: newExecutionID()),
                     at: now()),
                 reuse: .replaceFinished)
         } catch let failure as StoreFailure {
@@ -422,7 +435,7 @@ final class Engine: InstanceHost {
                 HistoryEvent(
                     .executionStarted(
                         name: instance.orchestration.name, input: input, parent: parent, scheduledStart: nil,
-                        executionId: ExecutionID.next()),
+                        executionId: newExecutionID()),
                     at: now),
                 carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
         } catch let failure as StoreFailure {

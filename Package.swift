@@ -21,7 +21,7 @@ let package = Package(
         .testTarget(
             name: "DurableTests",
             dependencies: ["Durable", "DurableCrashHarness", "DurableTerminateTreeHarness", "DurablePoisonHarness"]),
-        .testTarget(name: "DurableTestingTests", dependencies: ["DurableTesting"]),
+        .testTarget(name: "DurableTestingTests", dependencies: ["DurableTesting", "OrderService"]),
         // Built as a new Xcode app target is since Swift 6.2: default MainActor isolation.
         .testTarget(
             name: "DefaultIsolationTests", dependencies: ["Durable"],

@@ -32,7 +32,7 @@ let package = Package(
                 "Durable", "OrderService", "GalaxyCreate", "Approval", "PlaceOrder", "ShipmentEmails", "StockMonitor",
             ]),
         // The benchmark table: swift run -c release DurableBenchmarks
-        .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable"]),
+        .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable", "DurableTesting"]),
         .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),
         .executableTarget(name: "GalaxyCreate", dependencies: ["Durable"], path: "Samples/GalaxyCreate"),
         .executableTarget(name: "Approval", dependencies: ["Durable"], path: "Samples/Approval"),

@@ -24,7 +24,7 @@ let package = Package(
             // Histories recorded with old code (read by path, see VersioningFixtures.swift).
             exclude: ["Fixtures"]),
         // Fixtures/ holds archived histories the replay tests read from their source path.
-        .testTarget(name: "DurableTestingTests", dependencies: ["DurableTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "DurableTestingTests", dependencies: ["DurableTesting", "OrderService"], exclude: ["Fixtures"]),
         // Built as a new Xcode app target is since Swift 6.2: default MainActor isolation.
         .testTarget(
             name: "DefaultIsolationTests", dependencies: ["Durable"],
@@ -35,7 +35,7 @@ let package = Package(
                 "Durable", "OrderService", "GalaxyCreate", "Approval", "PlaceOrder", "ShipmentEmails", "StockMonitor",
             ]),
         // The benchmark table: swift run -c release DurableBenchmarks
-        .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable"]),
+        .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable", "DurableTesting"]),
         .executableTarget(name: "OrderService", dependencies: ["Durable"], path: "Samples/OrderService"),
         .executableTarget(name: "GalaxyCreate", dependencies: ["Durable"], path: "Samples/GalaxyCreate"),
         .executableTarget(name: "Approval", dependencies: ["Durable"], path: "Samples/Approval"),

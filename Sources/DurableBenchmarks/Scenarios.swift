@@ -181,6 +181,11 @@ let scenarios: [Scenario] = [
                 return 1_000 / time
             }
         }),
+    Scenario(
+        id: "B9", name: "simulation: seeded order flows, ≤ 3 crashes and 5 % faults each", unit: "seeds/s",
+        storages: [.memory],
+        goal: { _, _ in .atLeast(500) },
+        measure: { _, environment in try await simulatedOrders(seeds: environment.quick ? 300 : 2_000) }),
 ]
 
 /// RSS growth per instance while `count` instances wait on an event, measured in a fresh child

@@ -28,6 +28,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         case automatic
         /// The owner calls ``drain()`` itself (for replaying a history in isolation).
         case manual
+        /// A drain starts when a deterministic simulation runs it, on the simulation's thread.
+        case simulated(any SimulationHost)
     }
 
     fileprivate struct State {
@@ -291,7 +293,11 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func scheduleDrain() {
-        Self.workers.async { self.runDrain() }
+        switch scheduling {
+        case .automatic: Self.workers.async { self.runDrain() }
+        case .simulated(let host): host.scheduleDrain { self.runDrain() }
+        case .manual: break
+        }
     }
 
     /// Runs jobs and messages until there are none left. With `.manual` scheduling, the caller drives.
@@ -442,7 +448,8 @@ extension InstanceExecutor.State {
 
     /// Marks a drain as started when none is running; returns whether the caller must start one.
     fileprivate mutating func startDrainIfIdle(_ scheduling: InstanceExecutor.Scheduling) -> Bool {
-        guard scheduling == .automatic, !isDraining else { return false }
+        if case .manual = scheduling { return false }
+        guard !isDraining else { return false }
         isDraining = true
         return true
     }

@@ -12,6 +12,8 @@ protocol InstanceHost: AnyObject, Sendable {
     var payloadLimit: PayloadLimit { get }
     /// How far an execution's history may grow; an instance reads it once, when it is made.
     var historyLimit: HistoryLimit { get }
+    /// How the executors of the instances this host makes start their drains.
+    var drainScheduling: InstanceExecutor.Scheduling { get }
     /// Appends an event the code produced (a command, a custom status, the end) to the history.
     /// Throws the store's error: the instance then stops without an end (see
     /// ``instanceStopped(_:storageFailure:)``).

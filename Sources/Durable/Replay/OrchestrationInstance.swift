@@ -83,7 +83,7 @@ actor OrchestrationInstance {
     /// a new execution's (a start, a continue-as-new with the events it carries) is live.
     init(
         instanceId: String, orchestration: OrchestrationEntry, input: Payload, history: some Collection<HistoryEvent>,
-        replaying: Bool, host: any InstanceHost, scheduling: InstanceExecutor.Scheduling = .automatic,
+        replaying: Bool, host: any InstanceHost, scheduling: InstanceExecutor.Scheduling? = nil,
         pendingStart: ExecutionLifecycle.PendingStart? = nil
     ) {
         self.instanceId = instanceId
@@ -94,7 +94,7 @@ actor OrchestrationInstance {
         var budget = HistoryBudget(limit: host.historyLimit)
         if let started = history.first { _ = budget.add(started.kind.countedSize) }
         self.historyBudget = budget
-        self.executor = InstanceExecutor(scheduling: scheduling, pendingStart: pendingStart)
+        self.executor = InstanceExecutor(scheduling: scheduling ?? host.drainScheduling, pendingStart: pendingStart)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
         if case .executionStarted(_, _, _, _, let executionId, _) = history.first?.kind {

@@ -52,6 +52,7 @@ final class ReplayHost: InstanceHost {
     let payloadLimit: PayloadLimit
     /// The runtime's too: a replay fails where the live run would.
     let historyLimit: HistoryLimit
+    var drainScheduling: InstanceExecutor.Scheduling { .manual }
 
     private init(clock: Date, isTerminated: Bool, expectedCommands: Int, payloadLimit: PayloadLimit, historyLimit: HistoryLimit) {
         self.clock = clock

@@ -72,6 +72,8 @@ public final class DurableRuntime: Sendable {
         /// What a ``NondeterminismError`` does to a running instance: ``NondeterminismPolicy/hold``
         /// (the default, which loses nothing) or ``NondeterminismPolicy/fail``.
         public var onNondeterminism: NondeterminismPolicy = .hold
+        /// Where the runtime's own work runs; a deterministic simulation sets it.
+        @_spi(Simulation) public var environment = RuntimeEnvironment()
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,

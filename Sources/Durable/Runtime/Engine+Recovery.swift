@@ -34,7 +34,9 @@ extension Engine {
         var histories = try store.allHistories()
         catchUpManualClock(with: histories)
         let treeTerminations = try terminateTreesCutShort(in: &histories)
-        for (id, history) in histories {
+        // In id order: recovery starts instances, records and redelivers sends in this order, which
+        // must not depend on a dictionary's per-process hashing (a simulation replays it exactly).
+        for (id, history) in histories.sorted(by: { $0.key < $1.key }) {
             guard var status = InstanceStatus(instanceId: id, events: history) else { continue }
             var instance: OrchestrationInstance?
             if !status.runtimeStatus.isFinished {

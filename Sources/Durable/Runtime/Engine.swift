@@ -28,6 +28,9 @@ final class Engine: InstanceHost {
     let recovery: RecoveryTracker
     /// ``DurableRuntime/Configuration/onNondeterminism``.
     let nondeterminismPolicy: NondeterminismPolicy
+    /// The deterministic simulation running this engine, if any (see ``RuntimeEnvironment``).
+    let simulation: (any SimulationHost)?
+    let drainScheduling: InstanceExecutor.Scheduling
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -40,7 +43,9 @@ final class Engine: InstanceHost {
         self.historyLimit = historyLimit
         self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
         self.nondeterminismPolicy = configuration.onNondeterminism
-        self.timers = TimerService(clock: configuration.clock)
+        self.simulation = configuration.environment.simulation
+        self.drainScheduling = configuration.environment.simulation.map { .simulated($0) } ?? .automatic
+        self.timers = TimerService(clock: configuration.clock, simulation: configuration.environment.simulation)
         self.gate = EffectGate(store: store)
         self.recovery = RecoveryTracker(store: store)
         let pool = ActivityWorkerPool(
@@ -50,6 +55,12 @@ final class Engine: InstanceHost {
     }
 
     func now() -> Date { timers.clock.now }
+
+    /// An id for an instance started without one: random, or the simulation's.
+    func newInstanceID() -> String { simulation?.nextInstanceID() ?? RandomInstanceID.next() }
+
+    /// A new execution's id: unique, or the simulation's.
+    func newExecutionID() -> String { simulation?.nextExecutionID() ?? ExecutionID.next() }
 
     func warn(_ message: String) { log(message) }
 
@@ -73,12 +84,12 @@ final class Engine: InstanceHost {
         version: String?
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestrationToStart(named: name, version: version)
-        let id = instanceId ?? RandomInstanceID.next()
+        let id = instanceId ?? newInstanceID()
         try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
         try entry.validateInput(input)
         let started = HistoryEvent(
             .executionStarted(
-                name: name, input: input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next(),
+                name: name, input: input, parent: nil, scheduledStart: startAt, executionId: newExecutionID(),
                 version: entry.version),
             at: now())
         do {
@@ -106,14 +117,14 @@ final class Engine: InstanceHost {
         let entry = try registry.orchestration(named: name)
         let now = now()
         let launches = try batch.map { request in
-            let id = request.instanceId ?? RandomInstanceID.next()
+            let id = request.instanceId ?? newInstanceID()
             try payloadLimit.check(request.input, instanceId: id, step: "input of start")
             try entry.validateInput(request.input)
             return try Launch(
                 id: id, entry: entry,
                 started: HistoryEvent(
                     .executionStarted(
-                        name: name, input: request.input, parent: nil, scheduledStart: startAt, executionId: ExecutionID.next(),
+                        name: name, input: request.input, parent: nil, scheduledStart: startAt, executionId: newExecutionID(),
                         version: entry.version),
                     at: now),
                 host: self)
@@ -308,7 +319,9 @@ final class Engine: InstanceHost {
         switch command {
         case .activity(let name, let input, let attempt):
             let item = ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt)
-            if instance.executor.isCurrentThreadDraining {
+            if let simulation {
+                simulation.runActivity(SimulatedActivityCall(item: item, pool: pool))
+            } else if instance.executor.isCurrentThreadDraining {
                 // Workers hear of the drain's calls once, when it ends (see `ActivityWorkerPool.submit`).
                 let deferred = pool.submit(item, deferringHelp: true)
                 if deferred, !instance.executor.hasUnannouncedActivities {
@@ -368,7 +381,7 @@ final class Engine: InstanceHost {
                 childId, entry,
                 HistoryEvent(
                     .executionStarted(
-                        name: name, input: input, parent: parent, scheduledStart: nil, executionId: ExecutionID.next(),
+                        name: name, input: input, parent: parent, scheduledStart: nil, executionId: newExecutionID(),
                         version: entry.version),
                     at: now()),
                 reuse: .replaceFinished)
@@ -442,7 +455,7 @@ final class Engine: InstanceHost {
                 HistoryEvent(
                     .executionStarted(
                         name: entry.name, input: input, parent: parent, scheduledStart: nil,
-                        executionId: ExecutionID.next(), version: entry.version),
+                        executionId: newExecutionID(), version: entry.version),
                     at: now),
                 carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
         } catch let failure as StoreFailure {

@@ -183,7 +183,14 @@ final class ActivityWorkerPool: Sendable {
     }
 
     private func execute(_ item: ActivityWorkItem) async {
-        let outcome: HistoryEvent.Kind
+        let outcome = await outcome(of: item)
+        WorkerThread.isDelivering = true
+        item.instance.host.report(outcome, to: item.instance)
+        WorkerThread.isDelivering = false
+    }
+
+    /// Runs the call's activity; its result, or its failure, as history records it.
+    func outcome(of item: ActivityWorkItem) async -> HistoryEvent.Kind {
         do {
             let activity = try registry.activity(named: item.name)
             // Only a live runtime's instances dispatch activities: a replay in isolation runs none.
@@ -198,13 +205,10 @@ final class ActivityWorkerPool: Sendable {
             // catch sees it as it sees any failure of the activity.
             try payloadLimit.check(
                 result, instanceId: item.instance.instanceId, step: "result of activity '\(item.name)' (#\(item.sequence))")
-            outcome = .taskCompleted(sequence: item.sequence, result: result)
+            return .taskCompleted(sequence: item.sequence, result: result)
         } catch {
-            outcome = .taskFailed(sequence: item.sequence, failure: FailureDetails(error))
+            return .taskFailed(sequence: item.sequence, failure: FailureDetails(error))
         }
-        WorkerThread.isDelivering = true
-        item.instance.host.report(outcome, to: item.instance)
-        WorkerThread.isDelivering = false
     }
 }
 

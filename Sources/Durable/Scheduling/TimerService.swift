@@ -20,15 +20,18 @@ final class TimerService: Sendable {
         /// so ``hasTimerFiring`` sees a fired timer whose event is not delivered yet.
         var isFiring = false
     }
+    private let simulation: (any SimulationHost)?
+    private let simulated = Mutex<[TimerKey: any SimulatedTimer]>([:])
 
     struct TimerKey: Hashable, Sendable {
         let owner: ObjectIdentifier
         let sequence: Int
     }
 
-    init(clock: any DurableClock) {
+    init(clock: any DurableClock, simulation: (any SimulationHost)? = nil) {
         self.clock = clock
-        self.heap = clock is SystemClock ? TimerHeap() : nil
+        self.simulation = simulation
+        self.heap = clock is SystemClock && simulation == nil ? TimerHeap() : nil
     }
 
     /// Calls `fire` at `deadline` unless cancelled first. A key (an instance and a command's
@@ -45,6 +48,17 @@ final class TimerService: Sendable {
         if deadline <= clock.now { return fire() }
         if let heap {
             heap.schedule(key, at: deadline, fire: fire)
+            return
+        }
+        if let simulation {
+            // Armed under the lock, so an overdue timer cannot look itself up before it is registered.
+            let replaced = simulated.withLock { timers in
+                timers.updateValue(
+                    simulation.armTimer(at: deadline) { [self] in
+                        if simulated.withLock({ $0.removeValue(forKey: key) != nil }) { fire() }
+                    }, forKey: key)
+            }
+            replaced?.cancel()
             return
         }
         let clock = self.clock
@@ -94,6 +108,7 @@ final class TimerService: Sendable {
             heap.cancel(key)
             return
         }
+        if simulation != nil { simulated.withLock { $0.removeValue(forKey: key) }?.cancel() }
         // One firing now cannot be called back; it is removed once its callback returns.
         let cancelled = sleepers.withLock { sleepers -> Task<Void, Never>? in
             guard let sleeper = sleepers[key], !sleeper.isFiring else { return nil }
@@ -111,6 +126,11 @@ final class TimerService: Sendable {
             return sleepers.values.map(\.task)
         }
         for task in all { task.cancel() }
+        let armed = simulated.withLock { timers in
+            defer { timers.removeAll() }
+            return Array(timers.values)
+        }
+        for timer in armed { timer.cancel() }
     }
 }
 

@@ -53,9 +53,16 @@ struct ChildProcess {
         }
         for await _ in exited.stream { break }
         killer?.cancel()
-        return Outcome(
+        let outcome = Outcome(
             output: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
             errors: String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
             signaled: process.terminationReason == .uncaughtSignal, status: process.terminationStatus)
+        // Closed here, not left to the handles' deinit: they outlived the runs, the suite held
+        // 2,000+ pipe descriptors, and Foundation's Process.run crashed (a bad memcpy) past that.
+        for pipe in [output, errors] {
+            try? pipe.fileHandleForReading.close()
+            try? pipe.fileHandleForWriting.close()
+        }
+        return outcome
     }
 }

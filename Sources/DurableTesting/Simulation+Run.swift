@@ -80,7 +80,6 @@ struct RunRecord: @unchecked Sendable {
     func verify(against calm: RunRecord?) async throws {
         // The run's own failures first: a run stopped at its time limit also ends the body's waits.
         if let first = failures.first { throw failure(first) }
-        if let bodyError { throw failure("the body threw: \(bodyError)") }
         for id in acknowledgedStarts where histories[id] == nil {
             throw failure("the start of '\(id)' was acknowledged, but its history is gone")
         }
@@ -89,6 +88,8 @@ struct RunRecord: @unchecked Sendable {
             let kept = history.contains { if case .eventRaised(name, _, _) = $0.kind { true } else { false } }
             if !kept { throw failure("the event '\(name)' raised for '\(id)' was acknowledged, but its history lacks it") }
         }
+        // After the losses: a lost start also makes the body's wait for it throw.
+        if let bodyError { throw failure("the body threw: \(bodyError)") }
         for id in histories.keys.sorted() {
             guard let history = histories[id] else { continue }
             try await verifyReplay(of: history, id: id)

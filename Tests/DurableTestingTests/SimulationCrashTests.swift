@@ -46,6 +46,7 @@ import Testing
             try await Simulation.check(seeds: 0..<200, faults: faults, options: options, steadyBody)
         }
         let failure = try #require(caught)
+        #expect(failure.invariant.contains("acknowledged"))
         #expect(failure.description.contains("seed \(failure.seed)"))
         #expect(failure.description.contains("Simulation.replay(seed: \(failure.seed)"))
         #expect(!failure.crashes.isEmpty)

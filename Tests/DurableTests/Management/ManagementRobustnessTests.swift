@@ -22,6 +22,9 @@ import Testing
         // Refused before anything happens: an unauthorized start starts nothing.
         _ = await h.api.handle(ManagementRequest(method: "POST", path: ManagementHarness.prefix + "/orchestrators/WaitsForGo/x", body: Data("1".utf8)))
         await #expect(throws: DurableError.unknownInstance("x")) { try await h.runtime.client.status(of: "x") }
+        // The key followed by 256 NULs: a length check folded into one byte would let it through.
+        let padded = ManagementHarness.key + String(repeating: "\u{0}", count: 256)
+        #expect(await h.api.handle(ManagementRequest(method: "GET", path: path, query: ["code": padded])).status == 401)
         #expect(await DurableHTTPAPI.requireKey("")(ManagementRequest(method: "GET", path: path, query: ["code": ""])) == false)
     }
 

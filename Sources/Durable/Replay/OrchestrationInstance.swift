@@ -116,6 +116,7 @@ actor OrchestrationInstance {
         // A command, custom status or patch marker in history proves the code ran (a stored
         // scheduled start that has not come yet has not).
         self.replaysHistory = replaying || log.commandCount > 0 || log.customStatusCount > 0 || !log.patchMarkers.isEmpty
+            || log.holdsEventWaitMarkers
         executor.instance = self
     }
 
@@ -497,6 +498,16 @@ actor OrchestrationInstance {
         nextWaiterID += 1
         ticket.id = nextWaiterID
         eventWaiters[name, default: []].append(EventWaiter(id: nextWaiterID, continuation: continuation))
+        // Live only: a replayed wait already has its marker (or was made before markers existed).
+        if !replaysHistory { recordEventWait(name) }
+    }
+
+    /// Records that live code now waits for event `name` (see ``HistoryEvent/Kind/eventWaitStarted(name:)``),
+    /// counted against the history limit like any recorded event.
+    private func recordEventWait(_ name: String) {
+        let marker = HistoryEvent.Kind.eventWaitStarted(name: name)
+        guard count(marker.countedSize) else { return fail(FailureDetails(historyTooLarge)) }
+        record(HistoryEvent(marker, at: host.now()))
     }
 
     func handle(_ message: InstanceMessage) {
@@ -605,7 +616,7 @@ actor OrchestrationInstance {
         case .executionTerminated(let reason, _):
             end(.terminated(reason: reason), recording: false)  // already in history
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
-            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .eventWaitStarted, .executionRepaired:
             break
         }
     }

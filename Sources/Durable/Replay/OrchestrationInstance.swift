@@ -21,6 +21,8 @@ actor OrchestrationInstance {
     nonisolated let hasScheduledStart: Bool
     /// The host's, read once: every new command, custom status and output is held to it.
     nonisolated let payloadLimit: PayloadLimit
+    /// The host's, read once: what a replayed command with a different input does.
+    private nonisolated let inputMismatch: InputMismatchPolicy
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -91,6 +93,7 @@ actor OrchestrationInstance {
         self.input = input
         self.host = host
         self.payloadLimit = host.payloadLimit
+        self.inputMismatch = host.inputMismatch
         var budget = HistoryBudget(limit: host.historyLimit)
         if let started = history.first { _ = budget.add(started.kind.countedSize) }
         self.historyBudget = budget
@@ -446,6 +449,12 @@ actor OrchestrationInstance {
                     attempted: command.description)
                 return diverged(error, continuation)
             }
+            if let policy = inputMismatch.nondeterminismPolicy,
+                let error = NondeterminismError.inputMismatch(
+                    instanceId: instanceId, sequence: sequence, command: command, recorded: recorded)
+            {
+                return diverged(error, continuation, policy: policy)
+            }
             // Recorded under a higher limit than this runtime's: it fails where the live run would have.
             guard count(recorded.countedSize) else { return refuse(continuation, historyTooLarge) }
             if recorded.isFireAndForget {
@@ -731,9 +740,12 @@ actor OrchestrationInstance {
     /// The code does not replay its history: fail the instance, or under
     /// ``NondeterminismPolicy/hold`` stop it recording nothing, for fixed code to continue it.
     /// `waiting` is the code's wait that diverged; it gets the error either way.
-    private func diverged(_ error: NondeterminismError, _ waiting: UnsafeContinuation<Payload, any Error>? = nil) {
+    private func diverged(
+        _ error: NondeterminismError, _ waiting: UnsafeContinuation<Payload, any Error>? = nil,
+        policy: NondeterminismPolicy? = nil
+    ) {
         guard !isFinished else { return }
-        guard host.nondeterminismPolicy == .hold, !log.isFinished else {
+        guard (policy ?? host.nondeterminismPolicy) == .hold, !log.isFinished else {
             waiting?.resume(throwing: error)
             return fail(FailureDetails(error))
         }

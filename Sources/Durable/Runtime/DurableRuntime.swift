@@ -72,6 +72,10 @@ public final class DurableRuntime: Sendable {
         /// What a ``NondeterminismError`` does to a running instance: ``NondeterminismPolicy/hold``
         /// (the default, which loses nothing) or ``NondeterminismPolicy/fail``.
         public var onNondeterminism: NondeterminismPolicy = .hold
+        /// What a replayed command does whose name matches history but whose input differs
+        /// (``InputMismatchPolicy``): ``InputMismatchPolicy/ignore`` (the default) replays by name;
+        /// `fail` or `hold` treat it as a nondeterminism error.
+        public var onInputMismatch: InputMismatchPolicy = .ignore
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,

@@ -28,6 +28,8 @@ final class Engine: InstanceHost {
     let recovery: RecoveryTracker
     /// ``DurableRuntime/Configuration/onNondeterminism``.
     let nondeterminismPolicy: NondeterminismPolicy
+    /// ``DurableRuntime/Configuration/onInputMismatch``.
+    let inputMismatch: InputMismatchPolicy
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -40,6 +42,7 @@ final class Engine: InstanceHost {
         self.historyLimit = historyLimit
         self.maxSubOrchestrationDepth = configuration.maxSubOrchestrationDepth
         self.nondeterminismPolicy = configuration.onNondeterminism
+        self.inputMismatch = configuration.onInputMismatch
         self.timers = TimerService(clock: configuration.clock)
         self.gate = EffectGate(store: store)
         self.recovery = RecoveryTracker(store: store)

@@ -72,6 +72,8 @@ struct ArchivedEvent: Codable {
             self.failure = failure
         case .patchMarker(let changeId):
             self.changeId = changeId
+        case .eventWaitStarted(let name):
+            self.name = name
         case .executionRepaired(let action, let reason, let discardedEvents):
             (self.action, self.reason, self.discardedEvents) = (action, reason, discardedEvents)
         }
@@ -137,6 +139,8 @@ struct ArchivedEvent: Codable {
             kind = .executionFailed(try need(failure, "failure"))
         case "PatchMarker":
             kind = .patchMarker(changeId: try need(changeId, "changeId"))
+        case "EventWaitStarted":
+            kind = .eventWaitStarted(name: try need(name, "name"))
         case "ExecutionRepaired":
             kind = .executionRepaired(
                 action: try need(action, "action"), reason: reason, discardedEvents: try need(discardedEvents, "discardedEvents"))

@@ -107,7 +107,7 @@ extension InstanceStatus {
         case .executionRepaired:
             runtimeStatus = .running  // a repaired history holds no end: the code runs again
         case .taskScheduled, .taskCompleted, .taskFailed, .subOrchestrationCreated, .subOrchestrationCompleted,
-            .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent, .patchMarker:
+            .subOrchestrationFailed, .timerCreated, .timerFired, .eventRaised, .eventSent, .patchMarker, .eventWaitStarted:
             break
         }
     }

@@ -89,6 +89,10 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         /// Live code reached `context.patched(changeId)` (or `deprecatePatch`) and took the new
         /// branch. It carries no sequence number, so old histories, which have none, keep theirs.
         case patchMarker(changeId: String)
+        /// Live code began waiting for an event named `name` that was not already buffered: a
+        /// record of what the instance waits for, which the pre-deploy check compares with what
+        /// new code waits for. Like a patch marker it carries no sequence number; replay ignores it.
+        case eventWaitStarted(name: String)
         /// A client repaired the execution (``DurableClient/rewind(_:reason:)``,
         /// ``DurableClient/reset(_:toEvent:reason:)``): `action` says which, `reason` who and why,
         /// `discardedEvents` how many recorded events the repair took out of the history.
@@ -139,7 +143,7 @@ extension HistoryEvent.Kind {
             .eventSent(let sequence, _, _, _, _):
             return sequence
         case .executionStarted, .eventRaised, .executionSuspended, .executionResumed, .executionTerminated,
-            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .eventWaitStarted, .executionRepaired:
             return nil
         }
     }
@@ -165,6 +169,7 @@ extension HistoryEvent.Kind {
         case .executionCompleted: "ExecutionCompleted"
         case .executionFailed: "ExecutionFailed"
         case .patchMarker: "PatchMarker"
+        case .eventWaitStarted: "EventWaitStarted"
         case .executionRepaired: "ExecutionRepaired"
         }
     }
@@ -207,6 +212,8 @@ extension HistoryEvent: CustomStringConvertible {
             detail = "\(failure)"
         case .patchMarker(let changeId):
             detail = changeId
+        case .eventWaitStarted(let name):
+            detail = name
         case .executionRepaired(let action, let reason, let discarded):
             detail = "\(action) discarded=\(discarded)" + (reason.map { " \($0)" } ?? "")
         }

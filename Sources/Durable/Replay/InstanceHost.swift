@@ -40,6 +40,8 @@ protocol InstanceHost: AnyObject, Sendable {
     func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance)
     /// What a ``NondeterminismError`` does to an instance; an instance reads it when it diverges.
     var nondeterminismPolicy: NondeterminismPolicy { get }
+    /// What a replayed command with a different input than recorded does; read once per instance.
+    var inputMismatch: InputMismatchPolicy { get }
     /// The instance diverged from its history under ``NondeterminismPolicy/hold`` and stopped,
     /// recording nothing; called instead of ``instanceFinished(_:outcome:after:)``, once.
     func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError)
@@ -49,6 +51,8 @@ extension InstanceHost {
     func patchAnswered(_ changeId: String, newBranch: Bool, from instance: OrchestrationInstance) {}
     /// A replay in isolation reports the divergence as its outcome.
     var nondeterminismPolicy: NondeterminismPolicy { .fail }
+    /// A replay in isolation matches by name; ``CompatibilityCheck`` compares inputs itself.
+    var inputMismatch: InputMismatchPolicy { .ignore }
     func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError) {}
 }
 

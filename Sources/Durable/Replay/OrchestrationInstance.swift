@@ -21,6 +21,8 @@ actor OrchestrationInstance {
     nonisolated let hasScheduledStart: Bool
     /// The host's, read once: every new command, custom status and output is held to it.
     nonisolated let payloadLimit: PayloadLimit
+    /// The host's, read once: what a replayed command with a different input does.
+    private nonisolated let inputMismatch: InputMismatchPolicy
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -91,6 +93,7 @@ actor OrchestrationInstance {
         self.input = input
         self.host = host
         self.payloadLimit = host.payloadLimit
+        self.inputMismatch = host.inputMismatch
         var budget = HistoryBudget(limit: host.historyLimit)
         if let started = history.first { _ = budget.add(started.kind.countedSize) }
         self.historyBudget = budget
@@ -116,6 +119,7 @@ actor OrchestrationInstance {
         // A command, custom status or patch marker in history proves the code ran (a stored
         // scheduled start that has not come yet has not).
         self.replaysHistory = replaying || log.commandCount > 0 || log.customStatusCount > 0 || !log.patchMarkers.isEmpty
+            || log.holdsEventWaitMarkers
         executor.instance = self
     }
 
@@ -445,6 +449,12 @@ actor OrchestrationInstance {
                     attempted: command.description)
                 return diverged(error, continuation)
             }
+            if let policy = inputMismatch.nondeterminismPolicy,
+                let error = NondeterminismError.inputMismatch(
+                    instanceId: instanceId, sequence: sequence, command: command, recorded: recorded)
+            {
+                return diverged(error, continuation, policy: policy)
+            }
             // Recorded under a higher limit than this runtime's: it fails where the live run would have.
             guard count(recorded.countedSize) else { return refuse(continuation, historyTooLarge) }
             if recorded.isFireAndForget {
@@ -497,6 +507,16 @@ actor OrchestrationInstance {
         nextWaiterID += 1
         ticket.id = nextWaiterID
         eventWaiters[name, default: []].append(EventWaiter(id: nextWaiterID, continuation: continuation))
+        // Live only: a replayed wait already has its marker (or was made before markers existed).
+        if !replaysHistory { recordEventWait(name) }
+    }
+
+    /// Records that live code now waits for event `name` (see ``HistoryEvent/Kind/eventWaitStarted(name:)``),
+    /// counted against the history limit like any recorded event.
+    private func recordEventWait(_ name: String) {
+        let marker = HistoryEvent.Kind.eventWaitStarted(name: name)
+        guard count(marker.countedSize) else { return fail(FailureDetails(historyTooLarge)) }
+        record(HistoryEvent(marker, at: host.now()))
     }
 
     func handle(_ message: InstanceMessage) {
@@ -605,7 +625,7 @@ actor OrchestrationInstance {
         case .executionTerminated(let reason, _):
             end(.terminated(reason: reason), recording: false)  // already in history
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent,
-            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
+            .customStatusSet, .executionCompleted, .executionFailed, .patchMarker, .eventWaitStarted, .executionRepaired:
             break
         }
     }
@@ -720,9 +740,12 @@ actor OrchestrationInstance {
     /// The code does not replay its history: fail the instance, or under
     /// ``NondeterminismPolicy/hold`` stop it recording nothing, for fixed code to continue it.
     /// `waiting` is the code's wait that diverged; it gets the error either way.
-    private func diverged(_ error: NondeterminismError, _ waiting: UnsafeContinuation<Payload, any Error>? = nil) {
+    private func diverged(
+        _ error: NondeterminismError, _ waiting: UnsafeContinuation<Payload, any Error>? = nil,
+        policy: NondeterminismPolicy? = nil
+    ) {
         guard !isFinished else { return }
-        guard host.nondeterminismPolicy == .hold, !log.isFinished else {
+        guard (policy ?? host.nondeterminismPolicy) == .hold, !log.isFinished else {
             waiting?.resume(throwing: error)
             return fail(FailureDetails(error))
         }

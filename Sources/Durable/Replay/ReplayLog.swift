@@ -17,6 +17,9 @@ struct ReplayLog: Sendable {
     private(set) var termination: String??
     /// The change ids of the patch markers the history holds: where live code took a patch's new branch.
     private(set) var patchMarkers: Set<String> = []
+    /// Whether the history holds an event-wait marker: then a wait the code makes again on
+    /// recovery is a replayed one and must not record a second marker.
+    private(set) var holdsEventWaitMarkers = false
 
     /// One past the highest recorded sequence number.
     var commandCount: Int { commandsBySequence.count }
@@ -61,6 +64,8 @@ struct ReplayLog: Sendable {
                 customStatusCount += 1
             case .patchMarker(let changeId):
                 patchMarkers.insert(changeId)
+            case .eventWaitStarted:
+                holdsEventWaitMarkers = true
             case .executionCompleted, .executionFailed:
                 isFinished = true
             case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent, .executionRepaired:

@@ -74,6 +74,10 @@ public final class DurableRuntime: Sendable {
         public var onNondeterminism: NondeterminismPolicy = .hold
         /// Where the runtime's own work runs; a deterministic simulation sets it.
         @_spi(Simulation) public var environment = RuntimeEnvironment()
+        /// What a replayed command does whose name matches history but whose input differs
+        /// (``InputMismatchPolicy``): ``InputMismatchPolicy/ignore`` (the default) replays by name;
+        /// `fail` or `hold` treat it as a nondeterminism error.
+        public var onInputMismatch: InputMismatchPolicy = .ignore
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,

@@ -31,6 +31,8 @@ final class Engine: InstanceHost {
     /// The deterministic simulation running this engine, if any (see ``RuntimeEnvironment``).
     let simulation: (any SimulationHost)?
     let drainScheduling: InstanceExecutor.Scheduling
+    /// ``DurableRuntime/Configuration/onInputMismatch``.
+    let inputMismatch: InputMismatchPolicy
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -46,6 +48,7 @@ final class Engine: InstanceHost {
         self.simulation = configuration.environment.simulation
         self.drainScheduling = configuration.environment.simulation.map { .simulated($0) } ?? .automatic
         self.timers = TimerService(clock: configuration.clock, simulation: configuration.environment.simulation)
+        self.inputMismatch = configuration.onInputMismatch
         self.gate = EffectGate(store: store)
         self.recovery = RecoveryTracker(store: store)
         let pool = ActivityWorkerPool(

@@ -108,6 +108,7 @@ extension HistoryEvent.Kind {
             reason?.utf8.count ?? 0
         case .customStatusSet(let status): status.data.count
         case .patchMarker(let changeId): changeId.utf8.count
+        case .eventWaitStarted(let name): name.utf8.count
         case .executionRepaired(let action, let reason, _): action.utf8.count + (reason?.utf8.count ?? 0)
         case .executionCompleted(let output): output.data.count
         case .timerCreated, .timerFired: 0

@@ -95,6 +95,10 @@ public struct CompatibilityCheck: Sendable {
         if divergence == nil, let ending = Self.recordedEnding(history), let differs = Self.endingDifference(ending, result.outcome) {
             divergence = .init(step: recorded.count, recorded: differs.recorded, now: differs.now)
         }
+        if divergence == nil, !status.runtimeStatus.isFinished, case .waiting = result.outcome {
+            // The replay matched, but an instance parked on an event the code no longer waits for never wakes.
+            divergence = Self.waitDivergence(history: history, awaitedNow: result.awaitedEvents, step: recorded.count)
+        }
         if let divergence {
             verdict = .diverges(divergence)
         } else if status.runtimeStatus.isFinished {

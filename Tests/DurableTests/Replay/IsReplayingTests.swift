@@ -229,7 +229,10 @@ struct BlockedSteps: Orchestration {
         let id = try await first.client.start(EventSteps.self, input: 0)
         try await steps.waitUntilSeen("after #0", in: id)
         first.shutdown()
-        #expect(store.history(of: id)?.kindNames == ["ExecutionStarted", "TaskScheduled", "TaskCompleted"])
+        // The wait's marker is recorded in the step that logged "after #0": the shutdown may come before it.
+        let names = store.history(of: id)?.kindNames ?? []
+        #expect(names.filter { $0 != "EventWaitStarted" } == ["ExecutionStarted", "TaskScheduled", "TaskCompleted"])
+        #expect(names.count(where: { $0 == "EventWaitStarted" }) <= 1)
         steps.forget(id)
 
         let second = try await runtime(.store(store))

@@ -34,7 +34,7 @@ extension Array where Element == HistoryEvent {
                 payload.data.count
             case .executionSuspended(let reason), .executionResumed(let reason), .executionTerminated(let reason, _):
                 reason?.utf8.count ?? 0
-            case .taskFailed, .subOrchestrationFailed, .timerCreated, .timerFired, .executionFailed, .patchMarker, .executionRepaired:
+            case .taskFailed, .subOrchestrationFailed, .timerCreated, .timerFired, .executionFailed, .patchMarker, .eventWaitStarted, .executionRepaired:
                 0
             }
         }.max() ?? 0

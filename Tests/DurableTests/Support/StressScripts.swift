@@ -157,7 +157,7 @@ extension HistoryEvent.Kind {
             .executionSuspended, .executionResumed, .executionTerminated:
             true
         case .executionStarted, .taskScheduled, .subOrchestrationCreated, .timerCreated, .eventSent, .customStatusSet,
-            .executionCompleted, .executionFailed, .patchMarker, .executionRepaired:
+            .executionCompleted, .executionFailed, .patchMarker, .eventWaitStarted, .executionRepaired:
             false
         }
     }

@@ -185,6 +185,8 @@ extension BinaryWriter {
             byte(17); failureDetails(failure)
         case .patchMarker(let changeId):
             byte(23); string(changeId)
+        case .eventWaitStarted(let name):
+            byte(22); string(name)
         case .executionRepaired(let action, let reason, let discarded):
             byte(26); string(action); optional(reason) { $0.string($1) }; int(discarded)
         }
@@ -241,6 +243,7 @@ extension BinaryReader {
         case 15: kind = .customStatusSet(try payload())
         case 16: kind = .executionCompleted(output: try payload())
         case 17: kind = .executionFailed(try failureDetails())
+        case 22: kind = .eventWaitStarted(name: try string())
         case 23: kind = .patchMarker(changeId: try string())
         case 26:
             kind = .executionRepaired(action: try string(), reason: try optional { try $0.string() }, discardedEvents: try int())

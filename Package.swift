@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(
             name: "SampleTests",
             dependencies: [
-                "Durable", "OrderService", "GalaxyCreate", "Approval", "PlaceOrder", "ShipmentEmails", "StockMonitor",
+                "Durable", "DurableTesting", "OrderService", "GalaxyCreate", "Approval", "PlaceOrder", "ShipmentEmails", "StockMonitor",
             ]),
         // The benchmark table: swift run -c release DurableBenchmarks
         .executableTarget(name: "DurableBenchmarks", dependencies: ["Durable", "DurableTesting"]),

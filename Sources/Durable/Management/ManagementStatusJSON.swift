@@ -98,6 +98,8 @@ extension HistoryEvent {
         case .executionRepaired(let action, let reason, _):
             add("Action", .string(action))
             add("Reason", reason.map(ManagementJSON.string) ?? .null)
+        case .eventWaitStarted(let name):
+            add("Name", .string(name))
         }
         return .object(fields)
     }

@@ -73,10 +73,14 @@ extension Simulation {
         return record.report
     }
 
+    /// Draws a run's crash count from `range`, clamped to `0...Faults.mostCrashesPerRun`: a range
+    /// such as `Int.min...Int.max` neither overflows the span nor asks for more crash points than
+    /// can be listed.
     private static func draw(from range: ClosedRange<Int>, seed: UInt64) -> Int {
-        guard range.upperBound > range.lowerBound else { return max(0, range.lowerBound) }
-        let span = UInt64(range.upperBound - range.lowerBound) + 1
-        return max(0, range.lowerBound + Int(SeededRandom.mix(seed ^ 0xC0C0) % span))
+        let low = min(max(0, range.lowerBound), Faults.mostCrashesPerRun)
+        let high = min(max(0, range.upperBound), Faults.mostCrashesPerRun)
+        guard high > low else { return low }
+        return low + Int(SeededRandom.mix(seed ^ 0xC0C0) % UInt64(high - low + 1))
     }
 }
 

@@ -4,8 +4,11 @@ import Foundation
 public struct Faults: Sendable {
     /// The chance that an activity attempt fails with ``SimulatedActivityFailure`` instead of running.
     public var activityFailureRate: Double
-    /// How many times the simulated process crashes per run; each run draws a count from this range.
+    /// How many times the simulated process crashes per run; each run draws a count from this range,
+    /// clamped to `0...mostCrashesPerRun`.
     public var crashes: ClosedRange<Int>
+    /// The most crashes one run takes, whatever ``crashes`` says: each is a whole recovery.
+    public static let mostCrashesPerRun = 1_000
     /// The chance that a journal append fails; the process then restarts (a crash that keeps
     /// what was durable), as a process whose disk fails does.
     public var appendFailureRate: Double

@@ -18,6 +18,13 @@ import Testing
         #expect(report.histories["greeting"]?.last?.kind.name == "ExecutionCompleted")
     }
 
+    /// Before: the span `upperBound - lowerBound` overflowed and trapped the test process.
+    @Test func anAbsurdCrashRangeIsClampedNotATrap() async throws {
+        let summary = try await Simulation.check(seeds: 0..<2, faults: Faults(crashes: Int.min...Int.max), steadyBody)
+        #expect(summary.seeds == 2)
+        #expect(summary.crashes <= 2 * Faults.mostCrashesPerRun)
+    }
+
     @Test func strictDurabilityRunsToo() async throws {
         try await Simulation.check(
             seeds: 0..<100, faults: Faults(activityFailureRate: 0.2, crashes: 0...2),

@@ -7,8 +7,7 @@ extension DurableHTTPAPI {
     /// Durable Functions' `CreateCheckStatusResponse`: 202 Accepted, `Location` the status URI,
     /// and a body with every management URI for instance `id`, rooted at `baseURL`.
     public func checkStatusResponse(for id: String, baseURL: String) -> ManagementResponse {
-        let root = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + prefix
-        let instance = root + "/instances/" + Self.pathComponent(id)
+        let instance = instanceURI(for: id, baseURL: baseURL)
         let status = instance
         let body = ManagementJSON.object([
             ("id", .string(id)),
@@ -23,6 +22,14 @@ extension DurableHTTPAPI {
         ])
         return ManagementResponse(status: 202, json: body, headers: ["Location": status, "Retry-After": "10"])
     }
+
+    /// Where instance `id` lives under the API, rooted at `baseURL`.
+    func instanceURI(for id: String, baseURL: String) -> String {
+        (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + prefix + "/instances/" + Self.pathComponent(id)
+    }
+
+    /// The status URI of instance `id`, rooted at this API's `baseURL`.
+    func statusURI(for id: String) -> String { instanceURI(for: id, baseURL: baseURL) }
 
     static func pathComponent(_ text: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
@@ -43,6 +50,9 @@ extension DurableHTTPAPI {
         do {
             let id = try await client.start(orchestrationNamed: name, input: input, instanceId: instanceId)
             return checkStatusResponse(for: id, baseURL: baseURL)
+        } catch DurableError.unknownOrchestration(let missing) {
+            // Durable Functions answers a start of an unknown function with 400, not 404.
+            return .error(400, "BadRequest", "No orchestration named '\(missing)' is registered.")
         } catch {
             return Self.response(for: error)
         }
@@ -63,15 +73,16 @@ extension DurableHTTPAPI {
         do {
             let status = try await client.status(of: id)
             let history = detail.history ? try await client.history(of: id) : nil
-            // Durable Functions: 202 while unfinished, 200 once finished however it ended (the
-            // body says how), unless the caller asks for 500 on failure.
+            // Durable Functions: 202 while unfinished, with where to poll and when, 200 once
+            // finished however it ended (the body says how), unless the caller asks for 500 on failure.
             let code =
                 switch status.runtimeStatus {
                 case .completed, .terminated: 200
                 case .failed: failureIs500 ? 500 : 200
                 default: 202
                 }
-            return ManagementResponse(status: code, json: status.managementJSON(detail, history: history))
+            let headers = code == 202 ? ["Location": statusURI(for: id), "Retry-After": "5"] : [:]
+            return ManagementResponse(status: code, json: status.managementJSON(detail, history: history), headers: headers)
         } catch {
             return Self.response(for: error)
         }
@@ -121,6 +132,13 @@ extension DurableHTTPAPI {
     }
 
     func raiseEvent(_ id: String, name: String, _ request: ManagementRequest) async -> ManagementResponse {
+        // Durable Functions takes only JSON here. A request without a Content-Type is read as
+        // JSON too (curl's `-d` would otherwise need `-H` every time); any other type is refused.
+        if let type = request.header("content-type"),
+            type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() != "application/json"
+        {
+            return .error(400, "BadRequest", "Only application/json event content is supported, not '\(type)'.")
+        }
         let body = request.body.isEmpty ? Data("null".utf8) : request.body
         guard ManagementJSON.isValidJSON(body) else {
             return .error(400, "BadRequest", "The event body is not valid JSON.")
@@ -147,6 +165,9 @@ extension DurableHTTPAPI {
                 return checkStatusResponse(for: newId, baseURL: baseURL)
             }
             return ManagementResponse(status: 202)
+        } catch DurableError.unknownInstance(let missing) where operation == "restart" {
+            // Durable Functions answers a restart of an unknown instance with 400, the others with 404.
+            return .error(400, "BadRequest", "InstanceId '\(missing)' does not match an orchestration instance.")
         } catch {
             return Self.response(for: error)
         }
@@ -175,8 +196,9 @@ extension DurableHTTPAPI {
     }
 
     /// The HTTP answer for an error a client call threw, with Durable Functions' codes: 404 for
-    /// an unknown instance or orchestration, 410 for an instance that has finished, 409 for
-    /// one in another wrong state or an id taken, 400 for bad input, 413 for too large.
+    /// an unknown instance or orchestration, 412 for a purge of an unfinished instance or a rewind
+    /// of one that has not failed, 410 for another operation on an instance that has finished, 409
+    /// for one in another wrong state or an id taken, 400 for bad input, 413 for too large.
     static func response(for error: any Error) -> ManagementResponse {
         if let bad = error as? BadQuery { return .error(400, "BadRequest", bad.message) }
         guard let error = error as? DurableError else {
@@ -186,6 +208,8 @@ extension DurableHTTPAPI {
         switch error {
         case .unknownInstance, .unknownOrchestration:
             return .error(404, "NotFound", message)
+        case .invalidStatus(_, _, let operation) where operation == "purge" || operation == "rewind":
+            return .error(412, "PreconditionFailed", message)
         case .invalidStatus(_, let status, _):
             return status.isFinished ? .error(410, "Gone", message) : .error(409, "Conflict", message)
         case .instanceAlreadyExists, .orchestrationNotRegistered, .instanceQuarantined, .invalidResetPoint:

@@ -38,7 +38,10 @@ import Testing
         #expect(try await h.runtime.client.status(of: id).name == "WaitsForGo")
 
         #expect(await h.send("POST", "/orchestrators/WaitsForGo/\(id)", body: "1").status == 409)
-        #expect(await h.send("POST", "/orchestrators/NoSuchThing", body: "1").status == 404)
+        // Durable Functions answers 400 for a start of an unknown function (an ArgumentException there).
+        let unknown = await h.send("POST", "/orchestrators/NoSuchThing", body: "1")
+        #expect(unknown.status == 400)
+        #expect(unknown.errorName == "BadRequest")
         let wrongType = await h.send("POST", "/orchestrators/WaitsForGo", body: "\"not a number\"")
         #expect(wrongType.status == 400)
         #expect(wrongType.errorName == "BadRequest")
@@ -57,10 +60,14 @@ import Testing
         #expect(running.object["runtimeStatus"] as? String == "Running")
         #expect(running.object["input"] as? String == "pen")
         #expect(running.object["name"] as? String == "NapThenEcho")
+        // The asynchronous 202 pattern: where to poll, and not in a tight loop.
+        #expect(running.headers["Location"] == "https://ops.example.com/runtime/webhooks/durabletask/instances/nap")
+        #expect(running.headers["Retry-After"] == "5")
 
         _ = try await h.clock.advance(untilFinished: "nap", in: h.runtime)
         let done = await h.send("GET", "/instances/nap?showHistory=true&showHistoryOutput=true&showInput=false")
         #expect(done.status == 200)
+        #expect(done.headers["Location"] == nil)
         #expect(done.object["runtimeStatus"] as? String == "Completed")
         #expect(done.object["output"] as? String == "echo pen")
         #expect(done.object["customStatus"] as? String == "napping")
@@ -78,7 +85,12 @@ import Testing
         let h = try await ManagementHarness()
         defer { h.runtime.shutdown() }
         _ = await h.send("POST", "/orchestrators/WaitsForGo/w", body: "1")
-        #expect(await h.send("POST", "/instances/w/raiseEvent/go", body: "41").status == 202)
+        // Only JSON is taken (a missing Content-Type is read as JSON); parameters of the type are fine.
+        let plain = await h.send("POST", "/instances/w/raiseEvent/go", body: "41", headers: ["Content-Type": "text/plain"])
+        #expect(plain.status == 400)
+        #expect(plain.errorName == "BadRequest")
+        let typed = ["Content-Type": "application/json; charset=utf-8"]
+        #expect(await h.send("POST", "/instances/w/raiseEvent/go", body: "41", headers: typed).status == 202)
         let status = try await h.runtime.client.waitForCompletion(of: "w", timeout: .seconds(10))
         #expect(try status.output(as: Int.self) == 42)
 
@@ -124,7 +136,8 @@ import Testing
         #expect(await h.send("POST", "/instances/f/rewind?reason=fixed").status == 202)
         let status = try await h.runtime.client.waitForCompletion(of: "f", timeout: .seconds(10))
         #expect(try status.output(as: String.self) == "done x")
-        #expect(await h.send("POST", "/instances/f/rewind").status == 410)  // completed: nothing to rewind
+        // Durable Functions: only a failed instance can be rewound, anything else is 412.
+        #expect(await h.send("POST", "/instances/f/rewind").status == 412)
     }
 
     @Test func restartStartsAFinishedInstanceAgainUnderANewIdOrItsOwn() async throws {
@@ -140,7 +153,7 @@ import Testing
         #expect(try await h.runtime.client.waitForCompletion(of: newId, timeout: .seconds(10)).runtimeStatus == .completed)
         let same = await h.send("POST", "/instances/f/restart?restartWithNewInstanceId=false")
         #expect(same.object["id"] as? String == "f")
-        #expect(await h.send("POST", "/instances/nobody/restart").status == 404)
+        #expect(await h.send("POST", "/instances/nobody/restart").status == 400)  // Durable Functions' code
     }
 
     @Test func purgeDeletesAFinishedInstanceAndRefusesARunningOne() async throws {
@@ -148,7 +161,7 @@ import Testing
         defer { h.runtime.shutdown() }
         _ = await h.send("POST", "/orchestrators/WaitsForGo/w", body: "1")
         _ = try await h.runtime.client.waitForStart(of: "w", timeout: .seconds(10))
-        #expect(await h.send("DELETE", "/instances/w").status == 409)
+        #expect(await h.send("DELETE", "/instances/w").status == 412)  // only a finished instance is purged
         _ = await h.send("POST", "/instances/w/terminate")
         _ = try await h.runtime.client.waitForCompletion(of: "w", timeout: .seconds(10))
 

@@ -8,17 +8,20 @@ extension DurableHTTPAPI {
     /// and a body with every management URI for instance `id`, rooted at `baseURL`.
     public func checkStatusResponse(for id: String, baseURL: String) -> ManagementResponse {
         let instance = instanceURI(for: id, baseURL: baseURL)
-        let status = instance
+        // Durable Functions' URIs end in the same query (its key), after any of their own.
+        let alone = linkQuery.isEmpty ? "" : "?" + linkQuery
+        let after = linkQuery.isEmpty ? "" : "&" + linkQuery
+        let status = instance + alone
         let body = ManagementJSON.object([
             ("id", .string(id)),
             ("statusQueryGetUri", .string(status)),
-            ("sendEventPostUri", .string(instance + "/raiseEvent/{eventName}")),
-            ("terminatePostUri", .string(instance + "/terminate?reason={text}")),
-            ("suspendPostUri", .string(instance + "/suspend?reason={text}")),
-            ("resumePostUri", .string(instance + "/resume?reason={text}")),
-            ("rewindPostUri", .string(instance + "/rewind?reason={text}")),
-            ("restartPostUri", .string(instance + "/restart")),
-            ("purgeHistoryDeleteUri", .string(instance)),
+            ("sendEventPostUri", .string(instance + "/raiseEvent/{eventName}" + alone)),
+            ("terminatePostUri", .string(instance + "/terminate?reason={text}" + after)),
+            ("suspendPostUri", .string(instance + "/suspend?reason={text}" + after)),
+            ("resumePostUri", .string(instance + "/resume?reason={text}" + after)),
+            ("rewindPostUri", .string(instance + "/rewind?reason={text}" + after)),
+            ("restartPostUri", .string(instance + "/restart" + alone)),
+            ("purgeHistoryDeleteUri", .string(instance + alone)),
         ])
         return ManagementResponse(status: 202, json: body, headers: ["Location": status, "Retry-After": "10"])
     }
@@ -29,7 +32,9 @@ extension DurableHTTPAPI {
     }
 
     /// The status URI of instance `id`, rooted at this API's `baseURL`.
-    func statusURI(for id: String) -> String { instanceURI(for: id, baseURL: baseURL) }
+    func statusURI(for id: String) -> String {
+        instanceURI(for: id, baseURL: baseURL) + (linkQuery.isEmpty ? "" : "?" + linkQuery)
+    }
 
     static func pathComponent(_ text: String) -> String {
         var allowed = CharacterSet.urlPathAllowed

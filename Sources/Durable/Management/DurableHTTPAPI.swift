@@ -15,16 +15,23 @@ public struct DurableHTTPAPI: Sendable {
     /// Where URIs in answers point: scheme and host (`https://ops.example.com`), or empty for
     /// URIs relative to the server.
     public let baseURL: String
+    /// A query appended to every URI in answers, such as `code=KEY`, or empty for none.
+    public let linkQuery: String
     let authorize: Authorization
 
     /// Creates the API for `client`, its routes under `prefix`, authorizing each request with `authorize`.
+    ///
+    /// Durable Functions puts its key in every URI it hands out, so whoever starts an instance can
+    /// poll it; `linkQuery: "code=\(key)"` does the same — and gives that caller the whole management
+    /// plane. Leave it empty (the default) when callers of your start route are not operators.
     public init(
         client: DurableClient, prefix: String = "/runtime/webhooks/durabletask", baseURL: String = "",
-        authorize: @escaping Authorization
+        linkQuery: String = "", authorize: @escaping Authorization
     ) {
         self.client = client
         self.prefix = "/" + prefix.split(separator: "/").joined(separator: "/")
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.linkQuery = linkQuery.hasPrefix("?") ? String(linkQuery.dropFirst()) : linkQuery
         self.authorize = authorize
     }
 

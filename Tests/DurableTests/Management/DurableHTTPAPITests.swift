@@ -29,6 +29,27 @@ import Testing
         #expect(try await h.runtime.client.status(of: "order 1").input.decode(String.self) == "pen")
     }
 
+    @Test func aLinkQueryEndsEveryURIAsDurableFunctionsPutsItsKeyThere() async throws {
+        let h = try await ManagementHarness()
+        defer { h.runtime.shutdown() }
+        let api = DurableHTTPAPI(
+            client: h.runtime.client, baseURL: "http://127.0.0.1:8080", linkQuery: "?code=k1",
+            authorize: DurableHTTPAPI.requireKey("k1"))
+        let response = api.checkStatusResponse(for: "a b", baseURL: api.baseURL)
+        let base = "http://127.0.0.1:8080/runtime/webhooks/durabletask/instances/a%20b"
+        #expect(response.headers["Location"] == base + "?code=k1")
+        #expect(response.object["statusQueryGetUri"] as? String == base + "?code=k1")
+        #expect(response.object["sendEventPostUri"] as? String == base + "/raiseEvent/{eventName}?code=k1")
+        #expect(response.object["terminatePostUri"] as? String == base + "/terminate?reason={text}&code=k1")
+        #expect(response.object["restartPostUri"] as? String == base + "/restart?code=k1")
+        #expect(response.object["purgeHistoryDeleteUri"] as? String == base + "?code=k1")
+        // The URI it hands out is one the API itself accepts, key and all.
+        _ = try await h.runtime.client.start(MgmtWaitsForGo.self, input: 1, instanceId: "a b")
+        let target = try #require(response.object["statusQueryGetUri"] as? String).replacingOccurrences(
+            of: "http://127.0.0.1:8080", with: "")
+        #expect(await api.handle(ManagementRequest(method: "GET", target: target)).status == 202)
+    }
+
     @Test func startWithoutAnIdMakesOneAndRefusesATakenIdUnknownNameAndWrongInput() async throws {
         let h = try await ManagementHarness()
         defer { h.runtime.shutdown() }

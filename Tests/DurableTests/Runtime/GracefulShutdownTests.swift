@@ -1,0 +1,270 @@
+import Durable
+import Foundation
+import Synchronization
+import Testing
+
+/// How many times something ran, across runtimes.
+private final class RunCount: Sendable {
+    private let value = Atomic(0)
+
+    func increment() { value.add(1, ordering: .sequentiallyConsistent) }
+
+    var count: Int { value.load(ordering: .sequentiallyConsistent) }
+}
+
+/// Counts its runs, says it started, and returns `input * 10 + offset` only once `release` opens.
+/// A runtime's `offset` tells whose run a recorded result came from.
+private struct DrainGatedStep: Activity {
+    let runs: RunCount
+    let started: Gate
+    let release: Gate
+    let offset: Int
+
+    func run(_ input: Int, context: ActivityContext) async throws -> Int {
+        runs.increment()
+        started.open()
+        await release.wait()
+        return input * 10 + offset
+    }
+}
+
+/// What the orchestrations call after a gated step: work scheduled while the runtime drains.
+private struct DrainFollowUp: Activity {
+    let runs: RunCount
+
+    func run(_ input: Int, context: ActivityContext) async throws -> Int {
+        runs.increment()
+        return input + 1
+    }
+}
+
+/// A gated step, then a follow-up on its result.
+private struct StepThenFollowUp: Orchestration {
+    func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
+        let step = try await context.call(DrainGatedStep.self, input)
+        return try await context.call(DrainFollowUp.self, step)
+    }
+}
+
+/// Two gated steps at once: with one worker, the second waits in the pool's queue.
+private struct TwoGatedSteps: Orchestration {
+    func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
+        async let first = context.call(DrainGatedStep.self, 1)
+        async let second = context.call(DrainGatedStep.self, 2)
+        return try await first + second
+    }
+}
+
+/// The activities of one runtime, and the counts shared by every runtime of a test.
+private struct Steps {
+    let runs = RunCount()
+    let followUps = RunCount()
+    let started = Gate()
+    let release = Gate()
+
+    func step(offset: Int = 0, released: Bool = false) -> DrainGatedStep {
+        DrainGatedStep(runs: runs, started: started, release: released ? Gate.opened() : release, offset: offset)
+    }
+}
+
+/// Whether a task got past a point.
+private final class Flag: Sendable {
+    private let value = Atomic(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct GracefulShutdownTests {
+    private func runtime(
+        _ directory: TemporaryDirectory, _ clock: ManualClock, _ steps: Steps, step: DrainGatedStep, workers: Int = 16
+    ) async throws -> DurableRuntime {
+        try await DurableRuntime(
+            storage: .directory(directory.path), configuration: .init(maxConcurrentActivities: workers, clock: clock)
+        ) {
+            StepThenFollowUp.self
+            TwoGatedSteps.self
+            WaitThenSleep.self
+            step
+            DrainFollowUp(runs: steps.followUps)
+        }
+    }
+
+    private func completedTasks(_ history: [HistoryEvent]) -> Int {
+        history.count { if case .taskCompleted = $0.kind { true } else { false } }
+    }
+
+    @Test func aRunningActivityFinishesWithinTheGraceAndDoesNotRunAgain() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step())
+        let id = try await first.client.start(StepThenFollowUp.self, input: 4, instanceId: "gated")
+        await steps.started.wait()
+
+        let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
+        await clock.waitForSleepers()  // the grace's deadline: the runtime drains now
+        await #expect(throws: DurableError.runtimeShutDown) { try await first.client.start(StepThenFollowUp.self, input: 5) }
+        await #expect(throws: DurableError.runtimeShutDown) {
+            try await first.client.start(StepThenFollowUp.self, inputs: [6, 7])
+        }
+        await #expect(throws: DurableError.runtimeShutDown) {
+            try await first.client.start(StepThenFollowUp.self, instances: [(instanceId: "other", input: 8)])
+        }
+        await #expect(throws: DurableError.runtimeShutDown) {
+            try await first.client.start(orchestrationNamed: StepThenFollowUp.name, input: Payload(encoding: 9))
+        }
+        steps.release.open()
+        await shutdown.value
+        #expect(steps.runs.count == 1)
+        #expect(steps.followUps.count == 0)  // scheduled after the result, while draining: journaled, not run
+
+        let second = try await runtime(directory, clock, steps, step: steps.step(offset: 1_000, released: true))
+        defer { second.shutdown() }
+        // 4 * 10 + 0 (the first runtime's result) + 1: the step did not run again.
+        #expect(try await second.client.result(of: id, as: StepThenFollowUp.self, timeout: .seconds(30)) == 41)
+        #expect(steps.runs.count == 1)
+        #expect(steps.followUps.count == 1)
+        #expect(completedTasks(try await second.client.history(of: id)) == 2)
+        #expect(await second.client.list().instances.map(\.instanceId) == [id])  // the refused starts recorded nothing
+    }
+
+    @Test func anActivityStillRunningWhenTheGraceEndsIsCancelledAndRunsAgainOnTheNextStart() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step())
+        let id = try await first.client.start(StepThenFollowUp.self, input: 4)
+        await steps.started.wait()
+
+        let returned = Flag()
+        let shutdown = Task {
+            await first.shutdown(gracePeriod: .seconds(30))
+            returned.set()
+        }
+        await clock.waitForSleepers()
+        #expect(!returned.isSet)  // the activity runs, and the grace has not passed
+        clock.advance(by: .seconds(31))
+        await shutdown.value
+        steps.release.open()  // a result after the grace: recorded nowhere
+
+        let second = try await runtime(directory, clock, steps, step: steps.step(offset: 1_000, released: true))
+        defer { second.shutdown() }
+        // 4 * 10 + 1,000 (the second runtime's run) + 1.
+        #expect(try await second.client.result(of: id, as: StepThenFollowUp.self, timeout: .seconds(30)) == 1_041)
+        #expect(steps.runs.count == 2)
+        #expect(completedTasks(try await second.client.history(of: id)) == 2)
+    }
+
+    @Test func aQueuedActivityDoesNotStartWhileDrainingAndRunsOnTheNextStart() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step(), workers: 1)
+        let id = try await first.client.start(TwoGatedSteps.self, input: 0)
+        await steps.started.wait()  // one step runs; the other waits for the only worker
+
+        let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
+        await clock.waitForSleepers()
+        steps.release.open()  // the worker is free now, but the queued step must stay queued
+        await shutdown.value
+        #expect(steps.runs.count == 1)
+
+        let second = try await runtime(directory, clock, steps, step: steps.step(released: true), workers: 1)
+        defer { second.shutdown() }
+        #expect(try await second.client.result(of: id, as: TwoGatedSteps.self, timeout: .seconds(30)) == 30)
+        #expect(steps.runs.count == 2)  // the finished step did not run again; the queued one ran once
+    }
+
+    @Test func waitersAreAnsweredWithRuntimeShutDown() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step())
+        try await first.client.start(WaitThenSleep.self, input: 0, instanceId: "listener")
+        try await first.client.start(StepThenFollowUp.self, input: 4, instanceId: "gated")
+        await steps.started.wait()
+
+        let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
+        await clock.waitForSleepers()
+        // Waits begun while draining: one for an instance waiting for an event, one for the
+        // instance whose follow-up stays journaled. Neither can finish in this runtime.
+        let listener = Task { try await first.client.waitForCompletion(of: "listener") }
+        let gated = Task { try await first.client.result(of: "gated", as: StepThenFollowUp.self) }
+        steps.release.open()
+        await shutdown.value
+
+        await #expect(throws: DurableError.runtimeShutDown) { try await listener.value }
+        await #expect(throws: DurableError.runtimeShutDown) { try await gated.value }
+        // And after the close, a new wait is refused at once.
+        await #expect(throws: DurableError.runtimeShutDown) { try await first.client.waitForCompletion(of: "listener") }
+    }
+
+    @Test func eventsRaisedWhileDrainingAreRecordedAndDeliveredOnTheNextStart() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step())
+        try await first.client.start(WaitThenSleep.self, input: 0, instanceId: "listener")
+        try await first.client.start(StepThenFollowUp.self, input: 4, instanceId: "gated")
+        await steps.started.wait()
+
+        let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
+        await clock.waitForSleepers()
+        try await first.client.raiseEvent("listener", name: "item", payload: "parcel")  // acknowledged: durable
+        steps.release.open()
+        await shutdown.value
+
+        let second = try await runtime(directory, clock, steps, step: steps.step(released: true))
+        defer { second.shutdown() }
+        let history = try await second.client.history(of: "listener")
+        #expect(history.contains { if case .eventRaised(name: "item", _, _) = $0.kind { true } else { false } })
+        // The minute the code sleeps after the event was held back while draining: armed now, it ends the instance.
+        await clock.waitForSleepers(of: "listener")
+        clock.advance(by: .seconds(60))
+        #expect(try await second.client.result(of: "listener", as: WaitThenSleep.self, timeout: .seconds(30)) == "parcel")
+    }
+
+    @Test func concurrentShutdownsAllReturnAndCloseTheJournalOnce() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step())
+        try await first.client.start(StepThenFollowUp.self, input: 4, instanceId: "gated")
+        await steps.started.wait()
+
+        // The step never finishes and the clock never moves: only the immediate shutdown ends the drain.
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<9 {
+                group.addTask {
+                    if index == 4 { first.shutdown() } else { await first.shutdown(gracePeriod: .seconds(30)) }
+                }
+            }
+        }
+        await first.shutdown(gracePeriod: .seconds(30))  // closed: returns at once
+        first.shutdown()
+
+        // The journal's directory is free again (a second open of a journal still open fails),
+        // and the cancelled step runs again.
+        let second = try await runtime(directory, clock, steps, step: steps.step(released: true))
+        defer { second.shutdown() }
+        #expect(try await second.client.result(of: "gated", as: StepThenFollowUp.self, timeout: .seconds(30)) == 41)
+        #expect(steps.runs.count == 2)
+        steps.release.open()
+    }
+
+    @Test func withNothingRunningAGracefulShutdownClosesAtOnce() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step())
+        try await first.client.start(WaitThenSleep.self, input: 0, instanceId: "listener")
+        // No activity runs: no grace is waited for, so the clock never needs to move.
+        await first.shutdown(gracePeriod: .seconds(3_600))
+        #expect(clock.sleeperCount == 0)
+        await #expect(throws: DurableError.runtimeShutDown) { try await first.client.start(WaitThenSleep.self, input: 1) }
+
+        let second = try await runtime(directory, clock, steps, step: steps.step())
+        defer { second.shutdown() }
+        #expect(try await second.client.status(of: "listener").runtimeStatus == .running)
+    }
+}

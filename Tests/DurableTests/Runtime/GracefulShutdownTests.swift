@@ -13,17 +13,24 @@ private final class RunCount: Sendable {
 }
 
 /// Counts its runs, says it started, and returns `input * 10 + offset` only once `release` opens.
-/// A runtime's `offset` tells whose run a recorded result came from.
+/// A runtime's `offset` tells whose run a recorded result came from. With `stopsWhenCancelled` it
+/// also ends when cancelled, throwing `CancellationError`, as well-behaved long work does.
 private struct DrainGatedStep: Activity {
     let runs: RunCount
     let started: Gate
     let release: Gate
     let offset: Int
+    var stopsWhenCancelled = false
 
     func run(_ input: Int, context: ActivityContext) async throws -> Int {
         runs.increment()
         started.open()
-        await release.wait()
+        if stopsWhenCancelled {
+            await withTaskCancellationHandler { await release.wait() } onCancel: { release.open() }
+            try Task.checkCancellation()
+        } else {
+            await release.wait()
+        }
         return input * 10 + offset
     }
 }
@@ -62,8 +69,10 @@ private struct Steps {
     let started = Gate()
     let release = Gate()
 
-    func step(offset: Int = 0, released: Bool = false) -> DrainGatedStep {
-        DrainGatedStep(runs: runs, started: started, release: released ? Gate.opened() : release, offset: offset)
+    func step(offset: Int = 0, released: Bool = false, stopsWhenCancelled: Bool = false) -> DrainGatedStep {
+        DrainGatedStep(
+            runs: runs, started: started, release: released ? Gate.opened() : release, offset: offset,
+            stopsWhenCancelled: stopsWhenCancelled)
     }
 }
 
@@ -153,6 +162,29 @@ private final class Flag: Sendable {
         #expect(try await second.client.result(of: id, as: StepThenFollowUp.self, timeout: .seconds(30)) == 1_041)
         #expect(steps.runs.count == 2)
         #expect(completedTasks(try await second.client.history(of: id)) == 2)
+    }
+
+    @Test func theFailureOfAnActivityCancelledWhenTheGraceEndsIsNotRecorded() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step(stopsWhenCancelled: true))
+        let id = try await first.client.start(StepThenFollowUp.self, input: 4)
+        await steps.started.wait()
+
+        let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
+        await clock.waitForSleepers()
+        clock.advance(by: .seconds(31))
+        // The step throws CancellationError at once, while the journal is still open: had that
+        // been recorded, the next runtime would fail the instance instead of running the step again.
+        await shutdown.value
+
+        let second = try await runtime(directory, clock, steps, step: steps.step(offset: 1_000, released: true))
+        defer { second.shutdown() }
+        #expect(try await second.client.result(of: id, as: StepThenFollowUp.self, timeout: .seconds(30)) == 1_041)
+        #expect(steps.runs.count == 2)
+        let history = try await second.client.history(of: id)
+        #expect(!history.contains { if case .taskFailed = $0.kind { true } else { false } })
     }
 
     @Test func aQueuedActivityDoesNotStartWhileDrainingAndRunsOnTheNextStart() async throws {

@@ -175,7 +175,7 @@ private final class Flag: Sendable {
         let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
         await clock.waitForSleepers()
         clock.advance(by: .seconds(31))
-        // The step throws CancellationError at once, while the journal is still open: had that
+        // Cancelled, the step ends at once with CancellationError. That is not its outcome: had it
         // been recorded, the next runtime would fail the instance instead of running the step again.
         await shutdown.value
 

@@ -7,7 +7,9 @@ import Testing
 private final class RunCount: Sendable {
     private let value = Atomic(0)
 
-    func increment() { value.add(1, ordering: .sequentiallyConsistent) }
+    /// Counts one more run; returns the count with it.
+    @discardableResult
+    func increment() -> Int { value.add(1, ordering: .sequentiallyConsistent).newValue }
 
     var count: Int { value.load(ordering: .sequentiallyConsistent) }
 }
@@ -21,10 +23,11 @@ private struct DrainGatedStep: Activity {
     let release: Gate
     let offset: Int
     var stopsWhenCancelled = false
+    /// `started` opens at this run: a fan-out's test waits until every worker holds a step.
+    var startsBeforeSignal = 1
 
     func run(_ input: Int, context: ActivityContext) async throws -> Int {
-        runs.increment()
-        started.open()
+        if runs.increment() >= startsBeforeSignal { started.open() }
         if stopsWhenCancelled {
             await withTaskCancellationHandler { await release.wait() } onCancel: { release.open() }
             try Task.checkCancellation()
@@ -62,6 +65,16 @@ private struct TwoGatedSteps: Orchestration {
     }
 }
 
+/// `input` gated steps at once.
+private struct ManyGatedSteps: Orchestration {
+    func run(_ input: Int, context: OrchestrationContext) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<input { group.addTask { try await context.call(DrainGatedStep.self, index) } }
+            return try await group.reduce(0, +)
+        }
+    }
+}
+
 /// The activities of one runtime, and the counts shared by every runtime of a test.
 private struct Steps {
     let runs = RunCount()
@@ -69,10 +82,12 @@ private struct Steps {
     let started = Gate()
     let release = Gate()
 
-    func step(offset: Int = 0, released: Bool = false, stopsWhenCancelled: Bool = false) -> DrainGatedStep {
+    func step(offset: Int = 0, released: Bool = false, stopsWhenCancelled: Bool = false, startsBeforeSignal: Int = 1)
+        -> DrainGatedStep
+    {
         DrainGatedStep(
             runs: runs, started: started, release: released ? Gate.opened() : release, offset: offset,
-            stopsWhenCancelled: stopsWhenCancelled)
+            stopsWhenCancelled: stopsWhenCancelled, startsBeforeSignal: startsBeforeSignal)
     }
 }
 
@@ -92,6 +107,7 @@ private final class Flag: Sendable {
         ) {
             StepThenFollowUp.self
             TwoGatedSteps.self
+            ManyGatedSteps.self
             WaitThenSleep.self
             step
             DrainFollowUp(runs: steps.followUps)
@@ -205,6 +221,50 @@ private final class Flag: Sendable {
         defer { second.shutdown() }
         #expect(try await second.client.result(of: id, as: TwoGatedSteps.self, timeout: .seconds(30)) == 30)
         #expect(steps.runs.count == 2)  // the finished step did not run again; the queued one ran once
+    }
+
+    @Test func onlyTheStepsRunningWhenTheDrainBeganRunWhileWorkersFreeUp() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step(startsBeforeSignal: 4), workers: 4)
+        let id = try await first.client.start(ManyGatedSteps.self, input: 20)
+        await steps.started.wait()  // four steps hold the four workers; sixteen wait in the queue
+
+        let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
+        await clock.waitForSleepers()
+        // Four results delivered at once, each by a worker that would take the next queued step.
+        steps.release.open()
+        await shutdown.value
+        #expect(steps.runs.count == 4)
+
+        let second = try await runtime(directory, clock, steps, step: steps.step(released: true), workers: 4)
+        defer { second.shutdown() }
+        #expect(try await second.client.result(of: id, as: ManyGatedSteps.self, timeout: .seconds(30)) == 1_900)
+        #expect(steps.runs.count == 20)  // the four recorded results were not run again
+    }
+
+    @Test func aTerminationWhileDrainingIsRecorded() async throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        let steps = Steps()
+        let first = try await runtime(directory, clock, steps, step: steps.step())
+        try await first.client.start(WaitThenSleep.self, input: 0, instanceId: "listener")
+        try await first.client.start(StepThenFollowUp.self, input: 4, instanceId: "gated")
+        await steps.started.wait()
+
+        let shutdown = Task { await first.shutdown(gracePeriod: .seconds(30)) }
+        await clock.waitForSleepers()
+        try await first.client.terminate("listener", reason: "closing down")  // acknowledged: durable
+        #expect(try await first.client.waitForCompletion(of: "listener").runtimeStatus == .terminated)
+        steps.release.open()
+        await shutdown.value
+
+        let second = try await runtime(directory, clock, steps, step: steps.step(released: true))
+        defer { second.shutdown() }
+        let status = try await second.client.status(of: "listener")
+        #expect(status.runtimeStatus == .terminated)
+        #expect(status.terminationReason == "closing down")
     }
 
     @Test func waitersAreAnsweredWithRuntimeShutDown() async throws {

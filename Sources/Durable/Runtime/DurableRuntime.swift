@@ -175,10 +175,25 @@ public final class DurableRuntime: Sendable {
             payloadLimit: engine.payloadLimit, historyLimit: engine.historyLimit)
     }
 
-    /// Stops dispatching work and closes the storage. Running instances stop where they are,
-    /// without recording anything, so a runtime opened later on the same storage resumes them.
+    /// Stops dispatching work and closes the storage at once. Running instances stop where they
+    /// are, without recording anything, so a runtime opened later on the same storage resumes them.
     public func shutdown() {
         engine.shutdown()
+    }
+
+    /// Stops new starts, lets running activities finish (their results recorded) for up to `gracePeriod`, makes the journal durable,
+    /// closes it, and answers every waiter with DurableError.runtimeShutDown. Idempotent; safe from any task, concurrently with itself
+    /// and with the synchronous shutdown(). Returns when the storage is closed.
+    ///
+    /// The grace is measured on ``Configuration/clock`` (a ``ManualClock`` in tests: advance it
+    /// past the grace to end it). While draining, starts throw ``DurableError/runtimeShutDown``;
+    /// events, terminations and queries are still taken until the storage closes. Work the
+    /// orchestrations schedule meanwhile (activities, timers, sub-orchestrations) and queued
+    /// activities stay journaled, and a runtime opened later on the same storage runs them; an
+    /// activity still running when the grace ends is cancelled, its result recorded nowhere, and
+    /// runs again there. Cancelling the calling task ends the grace at once.
+    public func shutdown(gracePeriod: Duration) async {
+        await engine.shutdown(gracePeriod: gracePeriod)
     }
 
     deinit {

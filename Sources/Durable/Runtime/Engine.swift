@@ -134,7 +134,7 @@ final class Engine: InstanceHost {
         }
         for launch in launches { deliverPendingSends(of: launch.id) }  // a reused id's history goes
         let replacing = try table.withLock { table -> [Bool] in
-            guard !table.isShutDown else { throw DurableError.runtimeShutDown }
+            guard table.lifecycle.acceptsStarts else { throw DurableError.runtimeShutDown }
             var named = Set<String>()  // ids the caller chose; generated ones cannot repeat
             for (request, launch) in zip(batch, launches) where request.instanceId != nil {
                 if named.isEmpty { named.reserveCapacity(batch.count) }
@@ -165,15 +165,17 @@ final class Engine: InstanceHost {
 
     /// Registers, records and starts a fresh instance whose history begins with `history[0]`.
     /// Throws the table's refusals as they are, and the store's errors as a ``StoreFailure``.
+    /// A client's start (`fromClient`) is refused from the moment a shutdown begins; an
+    /// orchestration's own launch (a child, a continue-as-new) only once the runtime closes.
     @discardableResult
     func launch(
         _ id: String, _ entry: OrchestrationEntry, _ started: HistoryEvent, carrying carried: [HistoryEvent] = [],
-        reuse: InstanceIDReuse = .never, continuing: Bool = false
+        reuse: InstanceIDReuse = .never, continuing: Bool = false, fromClient: Bool = true
     ) throws -> JournalPosition {
         let launch = try Launch(id: id, entry: entry, started: started, carrying: carried, host: self)
         deliverPendingSends(of: id)  // a history this launch replaces takes its sends' records along
         let (replacing, previous) = try table.withLock { table -> (Bool, InstanceRecord?) in
-            guard !table.isShutDown else { throw DurableError.runtimeShutDown }
+            guard fromClient ? table.lifecycle.acceptsStarts : !table.isShutDown else { throw DurableError.runtimeShutDown }
             if !continuing { try table.check(id, reuse: reuse) }
             let previous = table.records[id]
             return (table.claim(launch, continuing: continuing), previous)
@@ -319,10 +321,13 @@ final class Engine: InstanceHost {
 
     /// Starts an activity, a child or a timer: at once, or when a strict drain releases it.
     private func carryOut(_ command: Command, sequence: Int, from instance: OrchestrationInstance) {
+        // While the runtime drains, new work stays journaled for the next runtime on the storage:
+        // the pool holds back activities itself (under its lock, so no race); the rest stops here.
         switch command {
         case .activity(let name, let input, let attempt):
             let item = ActivityWorkItem(instance: instance, sequence: sequence, name: name, input: input, attempt: attempt)
             if let simulation {
+                guard !holdsNewWork else { return }
                 simulation.runActivity(SimulatedActivityCall(item: item, pool: pool))
             } else if instance.executor.isCurrentThreadDraining {
                 // Workers hear of the drain's calls once, when it ends (see `ActivityWorkerPool.submit`).
@@ -335,9 +340,11 @@ final class Engine: InstanceHost {
                 pool.submit(item)
             }
         case .subOrchestration(let name, let childId, let input):
+            guard !holdsNewWork else { return }
             let parent = ParentInstance(instanceId: instance.instanceId, sequence: sequence, executionId: instance.executionId)
             startChild(name, childId, input, parent: parent, from: instance)
         case .timer(let fireAt):
+            guard !holdsNewWork else { return }
             timers.schedule(
                 .init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt, owner: instance.instanceId
             ) { [self] in
@@ -387,7 +394,9 @@ final class Engine: InstanceHost {
                         name: name, input: input, parent: parent, scheduledStart: nil, executionId: newExecutionID(),
                         version: entry.version),
                     at: now()),
-                reuse: .replaceFinished)
+                reuse: .replaceFinished, fromClient: false)
+        } catch DurableError.runtimeShutDown {
+            return  // not the child's failure: the next runtime on the storage starts it
         } catch let failure as StoreFailure {
             // The child's start could not be recorded: the parent stops (a restart starts the child).
             instance.executor.post(.storageFailure(String(describing: failure.error)))
@@ -460,7 +469,9 @@ final class Engine: InstanceHost {
                         name: entry.name, input: input, parent: parent, scheduledStart: nil,
                         executionId: newExecutionID(), version: entry.version),
                     at: now),
-                carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true)
+                carrying: carried.map { HistoryEvent($0.kind, at: now) }, continuing: true, fromClient: false)
+        } catch DurableError.runtimeShutDown {
+            return  // nothing replaced the history: the next runtime on the storage continues it as new
         } catch let failure as StoreFailure {
             instanceStopped(instance, storageFailure: String(describing: failure.error))
         } catch {
@@ -528,25 +539,6 @@ final class Engine: InstanceHost {
     /// Changes an instance's status in the table and wakes whoever waited for the change.
     func updateStatus(of id: String, _ change: (inout InstanceStatus) -> Void) {
         StatusWaiter.resume(table.withLock { $0.update(id, change) })
-    }
-
-    // MARK: Shutdown
-
-    func shutdown() {
-        recovery.stop()  // before the store closes: it may write the marker back
-        let (live, waiters) = table.withLock { table in
-            table.isShutDown = true
-            for task in table.background { task.cancel() }
-            table.background = []
-            table.watchdog?.cancel()
-            table.watchdog = nil
-            return (table.records.values.compactMap(\.live), table.removeAllWaiters())
-        }
-        pool.shutdown()
-        timers.cancelAll()
-        for instance in live { instance.executor.post(.stop) }
-        store.close()
-        for waiter in waiters { waiter.continuation.resume(throwing: DurableError.runtimeShutDown) }
     }
 }
 

@@ -3,7 +3,10 @@ import Foundation
 /// Every instance the runtime knows, with whoever waits for a change in one of them.
 struct InstanceTable {
     var records: [String: InstanceRecord] = [:]
-    var isShutDown = false
+    /// Running, draining, closing or closed (see ``RuntimeLifecycle``).
+    var lifecycle = RuntimeLifecycle<CheckedContinuation<Void, Never>>()
+    /// Whether the runtime is closing or closed: instances stop and nothing new is launched.
+    var isShutDown: Bool { lifecycle.isShutDown }
     /// Housekeeping tasks (retention), cancelled at shutdown.
     var background: [Task<Void, Never>] = []
     /// The step watchdog's timer (see `Engine.startStepWatchdog`), if it runs.

@@ -23,6 +23,11 @@ final class ActivityWorkerPool: Sendable {
         /// Calls taken by a worker whose result is not delivered yet.
         var running = 0
         var isShutDown = false
+        /// A graceful shutdown drains: queued calls stay queued (journaled, for the next runtime)
+        /// and no worker takes one; the running ones finish.
+        var isDraining = false
+        /// Who waits, while draining, for the running calls to deliver their results.
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
         /// Idle workers waiting for a call: handing one a call costs one task resume, not a new task.
         var parked: [CheckedContinuation<Void, Never>] = []
 
@@ -51,6 +56,9 @@ final class ActivityWorkerPool: Sendable {
     private let payloadLimit: PayloadLimit
     private let spawn: AsyncStream<Void>.Continuation
     private let runner: Task<Void, Never>
+    /// Set at shutdown before the workers are cancelled: a result that comes after it (a late one,
+    /// or a cancelled activity's) is recorded nowhere. Atomic, so a delivery costs no extra lock.
+    private let discardsResults = Atomic(false)
 
     init(registry: Registry, limit: Int, payloadLimit: PayloadLimit) {
         self.registry = registry
@@ -113,7 +121,7 @@ final class ActivityWorkerPool: Sendable {
 
     /// Takes the parked workers to wake and counts the workers to add.
     private func help(_ state: inout State) -> Help {
-        guard !state.isShutDown else { return Help() }
+        guard !state.isShutDown, !state.isDraining else { return Help() }
         var needed = state.unattended
         var given = Help()
         if needed > 0, let parked = state.parked.popLast() {
@@ -129,18 +137,43 @@ final class ActivityWorkerPool: Sendable {
         return given
     }
 
-    /// Stops taking work and cancels running activities.
+    /// Stops taking work and cancels running activities; their results, if they still come, are
+    /// dropped. Ends a drain's wait.
     func shutdown() {
-        let parked = state.withLock { state in
+        discardsResults.store(true, ordering: .sequentiallyConsistent)
+        let (parked, drainWaiters) = state.withLock { state in
             state.isShutDown = true
             state.queue.removeAll()
             state.head = 0
-            defer { state.parked = [] }
-            return state.parked
+            defer {
+                state.parked = []
+                state.drainWaiters = []
+            }
+            return (state.parked, state.drainWaiters)
         }
         for worker in parked { worker.resume() }
+        for waiter in drainWaiters { waiter.resume() }
         spawn.finish()
         runner.cancel()
+    }
+
+    /// Hands no more calls to workers: those queued, and those submitted from now on, wait for
+    /// ``shutdown()`` (the next runtime on the storage runs them). Running calls go on.
+    func beginDraining() {
+        state.withLock { $0.isDraining = true }
+    }
+
+    /// Returns once no call runs or delivers its result (call it after ``beginDraining()``), or
+    /// at ``shutdown()``.
+    func waitUntilNoneRunning() async {
+        await withCheckedContinuation { waiter in
+            let now = state.withLock { state -> Bool in
+                if state.running == 0 || state.isShutDown { return true }
+                state.drainWaiters.append(waiter)
+                return false
+            }
+            if now { waiter.resume() }
+        }
     }
 
     /// Whether no call waits and none runs: every result taken so far is delivered.
@@ -152,17 +185,23 @@ final class ActivityWorkerPool: Sendable {
         var delivered = false  // the last call's result: counted out under the lock the next call is taken with
         while true {
             enum Next { case run(ActivityWorkItem), park, exit }
+            var drained: [CheckedContinuation<Void, Never>] = []
             let next = state.withLock { state -> Next in
                 if delivered { state.running -= 1 }
                 delivered = false
-                if let item = state.pop() {
+                if !state.isDraining, let item = state.pop() {
                     state.running += 1
                     return .run(item)
                 }
-                if !state.isShutDown, state.parked.count < Self.maximumParked { return .park }
+                if state.isDraining, state.running == 0, !state.drainWaiters.isEmpty {
+                    swap(&drained, &state.drainWaiters)
+                }
+                // A draining pool gets no work until it shuts down: its idle workers go.
+                if !state.isShutDown, !state.isDraining, state.parked.count < Self.maximumParked { return .park }
                 state.workers -= 1
                 return .exit
             }
+            for waiter in drained { waiter.resume() }
             switch next {
             case .run(let item):
                 await execute(item)
@@ -184,6 +223,8 @@ final class ActivityWorkerPool: Sendable {
 
     private func execute(_ item: ActivityWorkItem) async {
         let outcome = await outcome(of: item)
+        // Shut down meanwhile (the grace ran out): the next runtime runs the call again.
+        guard !discardsResults.load(ordering: .sequentiallyConsistent) else { return }
         WorkerThread.isDelivering = true
         item.instance.host.report(outcome, to: item.instance)
         WorkerThread.isDelivering = false

@@ -206,6 +206,9 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         state.withLock { $0.histories.histories }
     }
 
+    /// The position of the last record queued: a graceful shutdown waits until it is durable.
+    var lastQueuedPosition: JournalPosition { state.withLock { JournalPosition($0.appended) } }
+
     public func isDurable(_ position: JournalPosition) -> Bool {
         state.withLock { $0.durable >= position.offset }
     }

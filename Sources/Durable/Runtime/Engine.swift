@@ -445,8 +445,8 @@ final class Engine: InstanceHost {
             table.retire(instance)
             return waiters
         }
+        if let observers, let final { observers.emitFinished(instance, status: final.runtimeStatus) }  // before waiters hear
         StatusWaiter.resume(waiters)
-        if let observers, let final { observers.emitFinished(instance, status: final.runtimeStatus) }
         if let final { reportToParent(final) }
     }
 

@@ -45,6 +45,8 @@ protocol InstanceHost: AnyObject, Sendable {
     /// The instance diverged from its history under ``NondeterminismPolicy/hold`` and stopped,
     /// recording nothing; called instead of ``instanceFinished(_:outcome:after:)``, once.
     func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError)
+    /// Who hears of what the instance does; `nil` when nobody listens (always, for a replay in isolation).
+    var observers: RuntimeObservers? { get }
 }
 
 extension InstanceHost {
@@ -54,6 +56,7 @@ extension InstanceHost {
     /// A replay in isolation matches by name; ``CompatibilityCheck`` compares inputs itself.
     var inputMismatch: InputMismatchPolicy { .ignore }
     func instanceHeld(_ instance: OrchestrationInstance, nondeterminism error: NondeterminismError) {}
+    var observers: RuntimeObservers? { nil }
 }
 
 /// How an instance ended.

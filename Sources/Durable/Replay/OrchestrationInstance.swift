@@ -16,13 +16,17 @@ actor OrchestrationInstance {
     nonisolated let orchestration: OrchestrationEntry
     private nonisolated let input: Payload
     /// When the execution started; seeds deterministic UUIDs.
-    private nonisolated let startedAt: Date
+    nonisolated let startedAt: Date
     /// Whether the instance was created with a scheduled start (so a start timer may be armed).
     nonisolated let hasScheduledStart: Bool
     /// The host's, read once: every new command, custom status and output is held to it.
     nonisolated let payloadLimit: PayloadLimit
     /// The host's, read once: what a replayed command with a different input does.
     private nonisolated let inputMismatch: InputMismatchPolicy
+    /// The host's, read once; `nil` when nobody listens.
+    nonisolated let observers: RuntimeObservers?
+    /// How many stored events a restart re-runs: the history's length when rebuilt from storage, else 0.
+    private nonisolated let storedEventCount: Int
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -94,6 +98,8 @@ actor OrchestrationInstance {
         self.host = host
         self.payloadLimit = host.payloadLimit
         self.inputMismatch = host.inputMismatch
+        self.observers = host.observers
+        self.storedEventCount = replaying ? history.count : 0
         var budget = HistoryBudget(limit: host.historyLimit)
         if let started = history.first { _ = budget.add(started.kind.countedSize) }
         self.historyBudget = budget
@@ -126,6 +132,14 @@ actor OrchestrationInstance {
     /// Starts the code, then feeds the history's events behind it, on the executor;
     /// `whenReplayed` runs once that first drain is over (see `InstanceExecutor.start`).
     nonisolated func start(whenReplayed: (@Sendable () -> Void)? = nil) {
+        if let observers, storedEventCount > 0 {
+            let began = observers.now()
+            let (id, events) = (instanceId, storedEventCount)
+            return executor.start(replaying: !log.results.isEmpty) {
+                observers.emit(.replayed(instanceId: id, events: events, duration: observers.since(began)))
+                whenReplayed?()
+            }
+        }
         executor.start(replaying: !log.results.isEmpty, whenReplayed: whenReplayed)
     }
 
@@ -487,6 +501,7 @@ actor OrchestrationInstance {
             pending.insert(.init(command: command, continuation: continuation), for: sequence)
             // Not recorded: not carried out either; the instance is stopping, and a restart issues it again.
             if storageFailure == nil { host.dispatch(command, sequence: sequence, from: self, after: position) }
+            if let observers, storageFailure == nil { observers.emitScheduled(command, by: instanceId) }
         }
     }
 
@@ -502,6 +517,7 @@ actor OrchestrationInstance {
             case .eventRaised(_, let payload, _) = bufferedEvents.remove(at: index).kind
         {
             continuation.resume(returning: payload)
+            if let observers, !isReplaying { observers.emit(.eventConsumed(instanceId: instanceId, name: name)) }
             return
         }
         nextWaiterID += 1
@@ -611,6 +627,7 @@ actor OrchestrationInstance {
                 let waiter = waiters.removeFirst()
                 eventWaiters[name] = waiters.isEmpty ? nil : waiters
                 waiter.continuation.resume(returning: payload)
+                if let observers, !isReplaying { observers.emit(.eventConsumed(instanceId: instanceId, name: name)) }
             } else {
                 bufferedEvents.append(event)
             }

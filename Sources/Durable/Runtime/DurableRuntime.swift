@@ -78,6 +78,8 @@ public final class DurableRuntime: Sendable {
         /// (``InputMismatchPolicy``): ``InputMismatchPolicy/ignore`` (the default) replays by name;
         /// `fail` or `hold` treat it as a nondeterminism error.
         public var onInputMismatch: InputMismatchPolicy = .ignore
+        /// Who hears of what the runtime does (``RuntimeEvent``); none by default, and then the hooks cost nothing.
+        public var observers: [any DurableObserver] = []
 
         /// Creates a configuration. By default up to 16 activities per core run at once, on the
         /// wall clock, with payloads of up to 16 MiB, histories of up to 51,200 events or 50 MiB,

@@ -18,6 +18,7 @@ extension Engine {
         try await deliverDurably(.eventRaised(name: name, input: input), to: id, operation: "raise an event to") { status in
             !status.isFinished
         }
+        observers?.emit(.eventRaised(instanceId: id, name: name))
     }
 
     /// Terminates the instance and, with `includeSubOrchestrations`, its running descendants;

@@ -80,6 +80,7 @@ extension Engine {
         // and its receiver drops the ones it has. (One bound for an instance still waiting for its
         // turn to recover waits with it: the code starts first.)
         for (id, history) in senders { redeliverSends(in: history, of: id) }
+        observers?.emit(.recovered(report: (store as? FileJournal)?.recoveryReport, instances: items.count + later.count))
         return treeTerminations
     }
 

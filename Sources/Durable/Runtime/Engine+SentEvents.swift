@@ -97,7 +97,9 @@ extension Engine {
             return
         }
         do {
-            gate.delivered(try deliver(.eventRaised(name: name, input: input, sourceEventId: id), to: target), to: target)
+            let position = try deliver(.eventRaised(name: name, input: input, sourceEventId: id), to: target)
+            if let observers, position != nil { observers.emit(.eventRaised(instanceId: targetId, name: name)) }
+            gate.delivered(position, to: target)
         } catch {
             target.executor.post(.storageFailure(String(describing: error)))
         }

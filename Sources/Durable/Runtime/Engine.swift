@@ -33,6 +33,8 @@ final class Engine: InstanceHost {
     let drainScheduling: InstanceExecutor.Scheduling
     /// ``DurableRuntime/Configuration/onInputMismatch``.
     let inputMismatch: InputMismatchPolicy
+    /// ``DurableRuntime/Configuration/observers``; `nil` when there are none.
+    let observers: RuntimeObservers?
 
     init(
         registry: Registry, store: any HistoryStore, configuration: DurableRuntime.Configuration,
@@ -55,6 +57,8 @@ final class Engine: InstanceHost {
             registry: registry, limit: max(1, configuration.maxConcurrentActivities), payloadLimit: payloadLimit)
         self.pool = pool
         self.announceActivities = { pool.announce() }
+        self.observers = RuntimeObservers(configuration.observers, clock: configuration.clock)
+        (store as? FileJournal)?.observers = observers
     }
 
     func now() -> Date { timers.clock.now }
@@ -210,6 +214,7 @@ final class Engine: InstanceHost {
         }
         // Nothing recorded it, and it ended: only a shutdown stops an execution that early.
         guard let position else { throw DurableError.runtimeShutDown }
+        observers?.emit(.instanceStarted(instanceId: launch.id, orchestration: launch.instance.orchestration.name))
         return position
     }
 
@@ -348,6 +353,7 @@ final class Engine: InstanceHost {
             timers.schedule(
                 .init(owner: ObjectIdentifier(instance), sequence: sequence), at: fireAt, owner: instance.instanceId
             ) { [self] in
+                observers?.emit(.timerFired(instanceId: instance.instanceId))
                 report(.timerFired(sequence: sequence, fireAt: fireAt), to: instance)
             }
         case .sendEvent:
@@ -419,6 +425,7 @@ final class Engine: InstanceHost {
             timers.cancel(.init(owner: ObjectIdentifier(instance), sequence: -1))  // terminated while pending
         }
         if case .continuedAsNew(let input, let carried, let onLatest) = outcome {
+            observers?.emitFinished(instance, status: .continuedAsNew)
             continueAsNew(instance, input: input, carrying: carried, onLatestVersion: onLatest)
             return
         }
@@ -447,6 +454,7 @@ final class Engine: InstanceHost {
             table.retire(instance)
             return waiters
         }
+        if let observers, let final { observers.emitFinished(instance, status: final.runtimeStatus) }  // before waiters hear
         StatusWaiter.resume(waiters)
         if let final { reportToParent(final) }
     }

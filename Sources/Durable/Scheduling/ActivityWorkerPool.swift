@@ -87,9 +87,12 @@ final class ActivityWorkerPool: Sendable {
     @discardableResult
     func submit(_ item: ActivityWorkItem, deferringHelp: Bool = false) -> Bool {
         var deferred = false
+        let observers = item.instance.observers
+        var depth = 0
         let needed = state.withLock { state -> Help in
             guard !state.isShutDown else { return Help() }
             state.queue.append(item)
+            if observers != nil { depth = state.waiting }
             guard !deferringHelp else {
                 deferred = state.unattended > 0 && (!state.parked.isEmpty || state.workers < limit)
                 return Help()
@@ -97,6 +100,7 @@ final class ActivityWorkerPool: Sendable {
             return help(&state)
         }
         needed.give(spawn)
+        observers?.emit(.activityQueueDepth(depth))
         return deferred
     }
 
@@ -204,6 +208,7 @@ final class ActivityWorkerPool: Sendable {
             for waiter in drained { waiter.resume() }
             switch next {
             case .run(let item):
+                if let observers = item.instance.observers { observers.emit(.activityQueueDepth(state.withLock { $0.waiting })) }
                 await execute(item)
                 delivered = true
             case .park:
@@ -222,9 +227,25 @@ final class ActivityWorkerPool: Sendable {
     }
 
     private func execute(_ item: ActivityWorkItem) async {
+        if let observers = item.instance.observers { return await observed(item, by: observers) }
         let outcome = await outcome(of: item)
         // Shut down meanwhile (the grace ran out): the next runtime runs the call again.
         guard !discardsResults.load(ordering: .sequentiallyConsistent) else { return }
+        WorkerThread.isDelivering = true
+        item.instance.host.report(outcome, to: item.instance)
+        WorkerThread.isDelivering = false
+    }
+
+    /// `execute` with the call's start and end reported (see ``RuntimeEvent/activityStarted(instanceId:activity:attempt:)``).
+    private func observed(_ item: ActivityWorkItem, by observers: RuntimeObservers) async {
+        let id = item.instance.instanceId
+        observers.emit(.activityStarted(instanceId: id, activity: item.name, attempt: item.attempt))
+        let began = observers.now()
+        let outcome = await outcome(of: item)
+        var failed = false
+        if case .taskFailed = outcome { failed = true }
+        observers.emit(.activityFinished(
+            instanceId: id, activity: item.name, attempt: item.attempt, duration: observers.since(began), failed: failed))
         WorkerThread.isDelivering = true
         item.instance.host.report(outcome, to: item.instance)
         WorkerThread.isDelivering = false

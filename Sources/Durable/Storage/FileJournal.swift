@@ -128,6 +128,8 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         /// After a rollover failed (the next file could not be created), the size at which to try
         /// again: appends go on to the current segment meanwhile.
         var retryRolloverAt: Int?
+        /// Who hears of each sync (``RuntimeEvent/journalSynced(records:bytes:latency:)``); set by the runtime.
+        var observers: RuntimeObservers?
 
         var segmentNumber: Int { manifest.newest }
     }
@@ -173,6 +175,13 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         let thread = Thread { [self] in writeLoop() }
         thread.name = "Durable journal writer"
         thread.start()
+    }
+
+    /// Who hears of each sync; the runtime that opens the journal sets it. Taken with `output`,
+    /// which every sync holds anyway.
+    var observers: RuntimeObservers? {
+        get { output.withLock { $0.observers } }
+        set { output.withLock { $0.observers = newValue } }
     }
 
     // MARK: HistoryStore
@@ -379,8 +388,11 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
         var result: Result<Void, JournalError> = .success(())
         /// The journal is closing: the writer's last flush.
         var isClosing = false
+        /// The sync this flush did, reported once `output` is released.
+        var synced: (observers: RuntimeObservers, event: RuntimeEvent)?
 
         func notifyAll() {
+            if let synced { synced.observers.emit(synced.event) }
             for waiter in waiters { waiter(result) }
         }
     }
@@ -428,7 +440,14 @@ public final class FileJournal: HistoryStore, @unchecked Sendable {
             } else if output.synced < output.written,
                 flusher == .waitingThread || awaited || closing || DispatchTime.now() >= output.lastSync + Self.syncInterval
             {
+                let began = output.observers.map { _ in ContinuousClock.now }
                 try output.segment.sync()
+                if let observers = output.observers, let began {
+                    let event = RuntimeEvent.journalSynced(
+                        records: Int(clamping: output.written &- output.synced),
+                        bytes: max(0, output.segment.size - output.syncedBytes), latency: ContinuousClock.now - began)
+                    flushed.synced = (observers, event)
+                }
                 output.synced = output.written
                 output.syncedBytes = output.segment.size
                 output.lastSync = DispatchTime.now()

@@ -228,12 +228,7 @@ final class ActivityWorkerPool: Sendable {
 
     private func execute(_ item: ActivityWorkItem) async {
         if let observers = item.instance.observers { return await observed(item, by: observers) }
-        let outcome = await outcome(of: item)
-        // Shut down meanwhile (the grace ran out): the next runtime runs the call again.
-        guard !discardsResults.load(ordering: .sequentiallyConsistent) else { return }
-        WorkerThread.isDelivering = true
-        item.instance.host.report(outcome, to: item.instance)
-        WorkerThread.isDelivering = false
+        deliver(await outcome(of: item), of: item)
     }
 
     /// `execute` with the call's start and end reported (see ``RuntimeEvent/activityStarted(instanceId:activity:attempt:)``).
@@ -246,6 +241,13 @@ final class ActivityWorkerPool: Sendable {
         if case .taskFailed = outcome { failed = true }
         observers.emit(.activityFinished(
             instanceId: id, activity: item.name, attempt: item.attempt, duration: observers.since(began), failed: failed))
+        deliver(outcome, of: item)
+    }
+
+    /// Hands the call's outcome to its instance — unless the runtime shut down meanwhile (the grace
+    /// ran out): then it is recorded nowhere and the next runtime runs the call again.
+    private func deliver(_ outcome: HistoryEvent.Kind, of item: ActivityWorkItem) {
+        guard !discardsResults.load(ordering: .sequentiallyConsistent) else { return }
         WorkerThread.isDelivering = true
         item.instance.host.report(outcome, to: item.instance)
         WorkerThread.isDelivering = false

@@ -100,11 +100,13 @@ private final class Flag: Sendable {
 
 @Suite(.timeLimit(.minutes(1))) struct GracefulShutdownTests {
     private func runtime(
-        _ directory: TemporaryDirectory, _ clock: ManualClock, _ steps: Steps, step: DrainGatedStep, workers: Int = 16
+        _ directory: TemporaryDirectory, _ clock: ManualClock, _ steps: Steps, step: DrainGatedStep, workers: Int = 16,
+        observed: Bool = false
     ) async throws -> DurableRuntime {
-        try await DurableRuntime(
-            storage: .directory(directory.path), configuration: .init(maxConcurrentActivities: workers, clock: clock)
-        ) {
+        var configuration = DurableRuntime.Configuration(maxConcurrentActivities: workers, clock: clock)
+        // An observed runtime runs its activities through a second delivery path: both must drain alike.
+        if observed { configuration.observers = [RuntimeEventStream(bufferingNewest: 1)] }
+        return try await DurableRuntime(storage: .directory(directory.path), configuration: configuration) {
             StepThenFollowUp.self
             TwoGatedSteps.self
             ManyGatedSteps.self
@@ -153,11 +155,11 @@ private final class Flag: Sendable {
         #expect(await second.client.list().instances.map(\.instanceId) == [id])  // the refused starts recorded nothing
     }
 
-    @Test func anActivityStillRunningWhenTheGraceEndsIsCancelledAndRunsAgainOnTheNextStart() async throws {
+    @Test(arguments: [false, true]) func anActivityStillRunningWhenTheGraceEndsIsCancelledAndRunsAgainOnTheNextStart(observed: Bool) async throws {
         let directory = TemporaryDirectory()
         let clock = ManualClock()
         let steps = Steps()
-        let first = try await runtime(directory, clock, steps, step: steps.step())
+        let first = try await runtime(directory, clock, steps, step: steps.step(), observed: observed)
         let id = try await first.client.start(StepThenFollowUp.self, input: 4)
         await steps.started.wait()
 
@@ -180,11 +182,11 @@ private final class Flag: Sendable {
         #expect(completedTasks(try await second.client.history(of: id)) == 2)
     }
 
-    @Test func theFailureOfAnActivityCancelledWhenTheGraceEndsIsNotRecorded() async throws {
+    @Test(arguments: [false, true]) func theFailureOfAnActivityCancelledWhenTheGraceEndsIsNotRecorded(observed: Bool) async throws {
         let directory = TemporaryDirectory()
         let clock = ManualClock()
         let steps = Steps()
-        let first = try await runtime(directory, clock, steps, step: steps.step(stopsWhenCancelled: true))
+        let first = try await runtime(directory, clock, steps, step: steps.step(stopsWhenCancelled: true), observed: observed)
         let id = try await first.client.start(StepThenFollowUp.self, input: 4)
         await steps.started.wait()
 

@@ -18,7 +18,7 @@ extension DashboardPage {
         const PAGE = 50;
         const $ = (id) => document.getElementById(id);
 
-        function apiURL(path, query) {
+        function endpoint(path, query) {
           const q = new URLSearchParams(query || {});
           if (code) q.set('code', code);
           const s = q.toString();
@@ -29,7 +29,7 @@ extension DashboardPage {
           const init = { method, headers: Object.assign({}, headers || {}), cache: 'no-store', credentials: 'same-origin' };
           if (body !== undefined) { init.body = body; init.headers['Content-Type'] = 'application/json'; }
           let res;
-          try { res = await fetch(apiURL(path, query), init); } catch (e) { setConn(false, String(e)); throw e; }
+          try { res = await fetch(endpoint(path, query), init); } catch (e) { setConn(false, String(e)); throw e; }
           const text = await res.text();
           let json = null;
           try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }

@@ -228,12 +228,13 @@ extension DashboardPage {
           const events = Array.isArray(d.historyEvents) ? d.historyEvents : [];
           $('iv-name').textContent = d.name;
           $('iv-status').replaceChildren(badge(d.runtimeStatus));
-          const span = Date.parse(d.lastUpdatedTime) - Date.parse(d.createdTime);
+          const live = ACTIVE.has(d.runtimeStatus);
+          const span = (live ? Date.now() : Date.parse(d.lastUpdatedTime)) - Date.parse(d.createdTime);
           const meta = (label, value, title) => el('span', { title }, label + ' ', el('b', { text: value }));
           $('iv-meta').replaceChildren(
             meta('Created', ago(d.createdTime), fmtTime(d.createdTime)),
             meta('Last updated', ago(d.lastUpdatedTime), fmtTime(d.lastUpdatedTime)),
-            meta(ACTIVE.has(d.runtimeStatus) ? 'Running for' : 'Took', fmtDur(span)),
+            meta(live ? 'Age' : 'Took', fmtDur(span)),
             meta('Events', String(events.length)));
           $('iv-input').textContent = pretty(d.input);
           $('iv-output').textContent = pretty(d.output);

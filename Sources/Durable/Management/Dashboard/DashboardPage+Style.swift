@@ -24,15 +24,15 @@ extension DashboardPage {
         .conn { font-size: 12px; color: var(--muted); }
         .conn.bad { color: var(--failed); }
         main { padding: 20px 28px 60px; max-width: 1400px; margin: 0 auto; }
-        .toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 12px; margin-bottom: 14px; }
-        .filters { display: flex; flex-wrap: wrap; gap: 6px; }
+        .toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin-bottom: 14px; }
+        .filters { display: flex; flex-wrap: wrap; gap: 5px; }
         .chip { display: inline-flex; align-items: center; gap: 5px; padding: 3px 10px; border: 1px solid var(--line);
-          border-radius: 999px; background: var(--card); cursor: pointer; user-select: none; font-size: 12.5px; }
+          border-radius: 999px; background: var(--card); cursor: pointer; user-select: none; font-size: 12px; }
         .chip input { margin: 0; }
         .chip .dot { width: 8px; height: 8px; border-radius: 50%; }
         input, button { font: inherit; color: inherit; }
         input[type=search], .actions input { padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px;
-          background: var(--card); min-width: 220px; }
+          background: var(--card); min-width: 200px; }
         button { padding: 6px 14px; border: 1px solid var(--line); border-radius: 6px; background: var(--card);
           cursor: pointer; }
         button:hover:not(:disabled) { border-color: var(--accent); color: var(--accent); }

@@ -78,7 +78,7 @@ extension DashboardPage {
           for (const i of items) {
             let lane = null;
             if (i.attempt > 1) lane = lanes.slice().reverse().find((l) => l.kind === i.kind && l.name === i.name && l.last.attempt === i.attempt - 1);
-            if (!lane) lane = lanes.find((l) => l.kind === i.kind && l.name === i.name && l.last.end <= i.start && i.attempt === 1);
+            if (!lane) lane = lanes.find((l) => l.kind === i.kind && l.name === i.name && l.last.end <= i.start && !(i.attempt > 1));
             if (!lane) { lane = { kind: i.kind, name: i.name, items: [] }; lanes.push(lane); }
             lane.items.push(i); lane.last = i;
           }
@@ -93,13 +93,13 @@ extension DashboardPage {
           for (const tk of ticks(span)) {
             const left = x(t0 + tk);
             root.append(el('div', { class: 'tl-grid', style: 'left:' + left + 'px;top:' + (axisH - 6) + 'px;bottom:0' }));
-            root.append(el('div', { class: 'tl-tick', style: 'left:' + left + 'px', text: tk === 0 ? fmtTime(new Date(t0).toISOString()).slice(11) : '+' + fmtDur(tk) }));
+            root.append(el('div', { class: 'tl-tick', style: 'left:' + left + 'px', text: tk === 0 ? fmtTime(new Date(t0).toISOString()).slice(11) : '+' + fmtTick(tk) }));
           }
 
           lanes.forEach((lane, n) => {
             const top = axisH + markH + n * rowH;
             root.append(el('div', { class: 'tl-lane' + (n % 2 ? ' odd' : ''), style: 'top:' + top + 'px;height:' + rowH + 'px' }));
-            const label = lane.kind === 'timer' ? '⏱ timer' : lane.kind === 'wait' ? '⌛ wait ' + lane.name : lane.name;
+            const label = lane.kind === 'timer' ? 'Timers' : lane.kind === 'wait' ? 'Waiting: ' + lane.name : lane.name;
             root.append(el('div', { class: 'tl-label k-' + lane.kind, style: 'top:' + top + 'px;height:' + rowH + 'px;width:' + (labelW - 12) + 'px', title: label, text: label }));
             for (const i of lane.items) root.append(bar(i, x, top + 7, status));
           });
@@ -147,6 +147,14 @@ extension DashboardPage {
 
         function edge(kind, left, top, title) {
           return el('div', { class: 'tl-edge ' + kind, style: 'left:' + left + 'px;top:' + (top - 4) + 'px', title });
+        }
+
+        // An axis label: whole units where the step allows (+2 s, +10m), not the two decimals of a duration.
+        function fmtTick(ms) {
+          if (ms < 1000) return ms + ' ms';
+          if (ms < 60000) return (ms / 1000) + ' s';
+          if (ms < 3600000) return (ms % 60000 ? fmtDur(ms) : ms / 60000 + 'm');
+          return ms % 3600000 ? fmtDur(ms) : ms / 3600000 + 'h';
         }
 
         // Round steps so the axis reads 0, +2 s, +4 s… with about eight ticks.

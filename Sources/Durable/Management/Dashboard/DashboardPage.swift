@@ -70,7 +70,7 @@ enum DashboardPage {
           <div class="crumbs"><a href="#/">Instances</a> <span>/</span> <span id="iv-id" class="mono"></span></div>
           <div class="title-row">
             <h1 id="iv-name"></h1>
-            <span id="iv-status" class="badge"></span>
+            <span id="iv-status"></span>
             <span class="spacer"></span>
             <label class="toggle"><input id="iv-auto" type="checkbox" checked> Auto-refresh</label>
           </div>

@@ -247,16 +247,21 @@ extension DashboardPage {
         function renderHistory(events) {
           const t0 = events.length ? Date.parse(events[0].Timestamp) : 0;
           const skip = new Set(['EventType', 'Timestamp', 'FunctionName', 'Name']);
+          // A completion names only its TaskScheduledId: show the name it was scheduled under.
+          const scheduled = new Map();
+          for (const e of events) if (e.EventId !== undefined && e.FunctionName) scheduled.set(e.EventType.startsWith('Sub') + ':' + e.EventId, e.FunctionName);
           const rows = events.map((e, n) => {
-            const detail = Object.keys(e).filter((k) => !skip.has(k)).map((k) => k + '=' + compact(e[k])).join('  ');
-            const who = e.FunctionName || e.Name || '';
+            const value = (v) => (typeof v === 'string' ? v : JSON.stringify(v === undefined ? null : v));
+            const detail = Object.keys(e).filter((k) => !skip.has(k)).map((k) => k + '=' + value(e[k])).join('  ');
+            const who = e.FunctionName || e.Name || scheduled.get(e.EventType.startsWith('Sub') + ':' + e.TaskScheduledId) || '';
             const nameCell = e.EventType === 'SubOrchestrationCreated' && e.InstanceId
               ? el('td', {}, el('a', { href: instanceHash(e.InstanceId), text: who }))
-              : el('td', { text: who });
+              : el('td', { class: e.FunctionName || e.Name ? '' : 'muted', text: who });
+            const tone = /Failed|Terminated/.test(e.EventType) ? ' bad' : /Completed|Fired/.test(e.EventType) ? ' good' : '';
             return el('tr', {},
               el('td', { class: 'muted', text: String(n + 1) }),
               el('td', { class: 'mono', title: fmtTime(e.Timestamp), text: '+' + fmtDur(Date.parse(e.Timestamp) - t0) }),
-              el('td', {}, el('span', { class: 'ev-kind', text: e.EventType })),
+              el('td', {}, el('span', { class: 'ev-kind' + tone, text: e.EventType })),
               nameCell,
               el('td', { class: 'mono detail', text: detail }));
           });
@@ -283,7 +288,7 @@ extension DashboardPage {
           const box = $('act-result');
           box.hidden = false;
           box.className = 'act-result ' + (r.status < 300 ? 'ok' : 'bad');
-          box.textContent = ACTIONS[op].label + ': HTTP ' + r.status + (r.text ? '  ' + r.text : '');
+          box.textContent = ACTIONS[op].label + (r.status ? ': HTTP ' + r.status : ': not sent') + (r.text ? '  ' + r.text : '');
         }
 
         async function act(op) {

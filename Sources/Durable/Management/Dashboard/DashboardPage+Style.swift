@@ -122,6 +122,7 @@ extension DashboardPage {
         .pane pre { margin: 0; max-height: 320px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
         details.history { margin-top: 16px; }
         details.history summary { padding: 12px 14px; cursor: pointer; font-weight: 600; }
+        .ev-kind.bad { color: var(--failed); font-weight: 600; } .ev-kind.good { color: var(--completed); }
         details.history td { font-size: 12.5px; overflow-wrap: anywhere; }
         </style>
 

@@ -57,6 +57,13 @@ extension DashboardPage {
           return node;
         }
 
+        // Replaces `parent`'s children with `nodes` in one fragment (no spread: histories can be long).
+        function fill(parent, nodes) {
+          const frag = document.createDocumentFragment();
+          for (const n of nodes) frag.append(n);
+          parent.replaceChildren(frag);
+        }
+
         function badge(status) { return el('span', { class: 'badge s-' + status, text: status }); }
         function instanceHash(id) { return '#/instance/' + encodeURIComponent(id); }
         function pretty(v) { return v === null || v === undefined ? '—' : JSON.stringify(v, null, 2); }
@@ -143,7 +150,7 @@ extension DashboardPage {
               el('td', { title: fmtTime(i.lastUpdatedTime), text: ago(i.lastUpdatedTime) }),
               el('td', { class: 'custom', title: compact(i.customStatus), text: compact(i.customStatus) }));
           });
-          $('rows').replaceChildren(...rows);
+          fill($('rows'), rows);
           $('empty').hidden = rows.length > 0;
           $('empty').textContent = 'No instances match.';
           $('more').hidden = !list.token;
@@ -265,7 +272,7 @@ extension DashboardPage {
               nameCell,
               el('td', { class: 'mono detail', text: detail }));
           });
-          $('hist-rows').replaceChildren(...rows);
+          fill($('hist-rows'), rows);
           $('hist-count').textContent = '(' + events.length + ' events)';
         }
 

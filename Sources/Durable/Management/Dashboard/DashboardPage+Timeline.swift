@@ -64,8 +64,10 @@ extension DashboardPage {
           if (!events.length) { box.append(el('div', { class: 'empty', text: 'No history yet.' })); return; }
           const { items, marks, active } = timelineItems(events, status);
           const times = events.map((e) => Date.parse(e.Timestamp)).filter(isFinite);
-          const t0 = Math.min(...times);
-          let t1 = Math.max(...times);
+          if (!times.length) { box.append(el('div', { class: 'empty', text: 'No timestamps to draw.' })); return; }
+          // reduce, not Math.min(...times): a long history would overflow the argument list.
+          const t0 = times.reduce((a, b) => Math.min(a, b), Infinity);
+          let t1 = times.reduce((a, b) => Math.max(a, b), -Infinity);
           // A live instance's open spans run to now; the host clock may not be the runtime's, so stay near the history.
           const now = Date.now();
           if (active && now > t1 && now - t1 < 86400000) t1 = now;

@@ -25,7 +25,7 @@ extension DashboardPage {
         .conn.bad { color: var(--failed); }
         main { padding: 20px 28px 60px; max-width: 1400px; margin: 0 auto; }
         .toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin-bottom: 14px; }
-        .filters { display: flex; flex-wrap: wrap; gap: 5px; }
+        .filters { display: flex; flex-wrap: wrap; gap: 5px; order: 10; flex-basis: 100%; }  /* chips on their own row */
         .chip { display: inline-flex; align-items: center; gap: 5px; padding: 3px 10px; border: 1px solid var(--line);
           border-radius: 999px; background: var(--card); cursor: pointer; user-select: none; font-size: 12px; }
         .chip input { margin: 0; }

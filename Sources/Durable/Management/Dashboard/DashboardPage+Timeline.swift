@@ -130,7 +130,7 @@ extension DashboardPage {
         }
 
         function bar(i, x, top, status) {
-          const left = x(i.start), w = Math.max(x(i.end) - left, 3);
+          const left = x(i.start), w = Math.max(x(i.end) - left, 5);
           const dur = fmtDur(i.end - i.start);
           const state = i.state === 'open' && !ACTIVE.has(status) ? 'stopped' : i.state;
           const what = { activity: 'Activity', sub: 'Sub-orchestration', timer: 'Timer', wait: 'Waiting for event' }[i.kind];

@@ -91,7 +91,7 @@ extension DashboardPage {
         }
 
         // ---- Instance list ----
-        const list = { rows: [], token: null, timer: null, busy: false };
+        const list = { rows: [], token: null, chain: Promise.resolve(), pending: 0 };
 
         function selectedStatuses() {
           return STATUSES.filter((s) => { const box = $('f-' + s); return box && box.checked; });
@@ -106,29 +106,38 @@ extension DashboardPage {
           return q;
         }
 
+        // List loads run one at a time, in order: a click on "more" or a filter change made while a
+        // refresh is in flight waits for it instead of being dropped; a timer tick that finds one in
+        // flight skips (the next tick comes soon).
+        function serially(job) {
+          const run = list.chain.then(job, job);
+          list.chain = run.catch(() => {});
+          list.pending += 1;
+          run.finally(() => { list.pending -= 1; });
+          return run;
+        }
+
         // Reloads from the first page, keeping as many rows as are on screen so a refresh does not shrink "more".
-        async function loadList() {
-          if (list.busy) return;
-          list.busy = true;
-          try {
+        function loadList(fromTimer) {
+          if (fromTimer && list.pending) return;
+          return serially(async () => {
             const r = await call('GET', 'instances', listQuery(Math.max(PAGE, Math.min(list.rows.length, 1000))));
             if (r.status !== 200 || !Array.isArray(r.json)) { showListError(r); return; }
             list.rows = r.json;
             list.token = r.headers.get('x-ms-continuation-token');
             renderList();
-          } finally { list.busy = false; }
+          });
         }
 
-        async function loadMore() {
-          if (!list.token || list.busy) return;
-          list.busy = true;
-          try {
+        function loadMore() {
+          return serially(async () => {
+            if (!list.token) return;
             const r = await call('GET', 'instances', listQuery(PAGE), undefined, { 'x-ms-continuation-token': list.token });
             if (r.status !== 200 || !Array.isArray(r.json)) { showListError(r); return; }
             list.rows = list.rows.concat(r.json);
             list.token = r.headers.get('x-ms-continuation-token');
             renderList();
-          } finally { list.busy = false; }
+          });
         }
 
         function showListError(r) {
@@ -181,7 +190,7 @@ extension DashboardPage {
           if (!$('instance-view').hidden) {
             if ($('iv-auto').checked && current.id && (!current.data || ACTIVE.has(current.data.runtimeStatus))) loadInstance();
           } else if ($('auto').checked) {
-            loadList();
+            loadList(true);
           }
         }
 

@@ -59,6 +59,14 @@ public struct DurableHTTPAPI: Sendable {
 
     /// Answers `request`. Never throws: every failure is an HTTP status with a JSON error body.
     public func handle(_ request: ManagementRequest) async -> ManagementResponse {
+        // The dashboard answers at the prefix itself and at `{prefix}/dashboard`, behind the same check.
+        if isDashboardPath(request.path) {
+            guard await authorize(request) else {
+                return .error(401, "Unauthorized", "The request is not authorized for the management API.")
+            }
+            let method = request.method.uppercased()
+            return method == "GET" || method == "HEAD" ? DashboardPage.response() : methodNotAllowed(["GET"])
+        }
         guard let segments = routeSegments(request.path) else {
             return .error(404, "NotFound", "No management route at '\(request.path)'.")
         }
@@ -105,6 +113,15 @@ public struct DurableHTTPAPI: Sendable {
             decoded.append(segment)
         }
         return decoded
+    }
+
+    /// Whether `path` is the prefix itself (with or without a trailing slash) or `{prefix}/dashboard`.
+    private func isDashboardPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let prefixParts = prefix.split(separator: "/").map(String.init)
+        guard Array(parts.prefix(prefixParts.count)) == prefixParts else { return false }
+        let rest = parts.dropFirst(prefixParts.count)
+        return rest.isEmpty || Array(rest) == ["dashboard"]
     }
 
     private func only(_ allowed: String, _ method: String, _ run: () async -> ManagementResponse) async

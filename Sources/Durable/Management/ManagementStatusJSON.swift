@@ -68,9 +68,15 @@ extension HistoryEvent {
         case .executionStarted(let name, let input, _, _, _, _):
             add("FunctionName", .string(name))
             if withOutput { add("Input", .payload(input)) }
-        case .taskScheduled(let sequence, let name, _, _), .subOrchestrationCreated(let sequence, let name, _, _):
+        case .taskScheduled(let sequence, let name, _, let attempt):
             add("EventId", .int(sequence))
             add("FunctionName", .string(name))
+            // Not in Durable Functions' shape: lets a timeline draw retries as attempts on one lane.
+            add("Attempt", .int(attempt))
+        case .subOrchestrationCreated(let sequence, let name, let instanceId, _):
+            add("EventId", .int(sequence))
+            add("FunctionName", .string(name))
+            add("InstanceId", .string(instanceId))
         case .taskCompleted(let sequence, let result), .subOrchestrationCompleted(let sequence, let result):
             add("TaskScheduledId", .int(sequence))
             if withOutput { add("Result", .payload(result)) }

@@ -28,17 +28,17 @@ final class MetricsObserver: DurableObserver {
     func observe(_ event: RuntimeEvent) {
         switch event {
         case .instanceStarted(_, let orchestration):
-            counter("durable_instances_started_total", ["orchestration": orchestration]).increment()
+            counter("durable_instances_started_total", [("orchestration", orchestration)]).increment()
         case .instanceFinished(_, let orchestration, let status, let duration):
-            let labels = ["orchestration": orchestration, "status": status.managementName]
+            let labels = [("orchestration", orchestration), ("status", status.managementName)]
             counter("durable_instances_finished_total", labels).increment()
             timer("durable_instance_duration_seconds", labels).recordSeconds(duration.seconds)
         case .activityScheduled(_, let activity, _):
-            counter("durable_activities_scheduled_total", ["activity": activity]).increment()
+            counter("durable_activities_scheduled_total", [("activity", activity)]).increment()
         case .activityStarted:
             break  // the finish counts it, with its outcome
         case .activityFinished(_, let activity, _, let duration, let failed):
-            let labels = ["activity": activity, "outcome": failed ? "failed" : "succeeded"]
+            let labels = [("activity", activity), ("outcome", failed ? "failed" : "succeeded")]
             counter("durable_activities_finished_total", labels).increment()
             timer("durable_activity_duration_seconds", labels).recordSeconds(duration.seconds)
         case .timerArmed, .eventConsumed, .orchestrationLog, .recovered:
@@ -57,21 +57,21 @@ final class MetricsObserver: DurableObserver {
         }
     }
 
-    private func counter(_ name: String, _ labels: KeyValuePairs<String, String>) -> Counter {
-        let key = SeriesKey(name: name, labels: labels.map(\.value))
+    private func counter(_ name: String, _ labels: [(String, String)]) -> Counter {
+        let key = SeriesKey(name: name, labels: labels.map(\.1))
         return counters.withLock { counters in
             if let existing = counters[key] { return existing }
-            let made = Counter(label: name, dimensions: labels.map { ($0.key, $0.value) })
+            let made = Counter(label: name, dimensions: labels)
             counters[key] = made
             return made
         }
     }
 
-    private func timer(_ name: String, _ labels: KeyValuePairs<String, String>) -> Timer {
-        let key = SeriesKey(name: name, labels: labels.map(\.value))
+    private func timer(_ name: String, _ labels: [(String, String)]) -> Timer {
+        let key = SeriesKey(name: name, labels: labels.map(\.1))
         return timers.withLock { timers in
             if let existing = timers[key] { return existing }
-            let made = Timer(label: name, dimensions: labels.map { ($0.key, $0.value) })
+            let made = Timer(label: name, dimensions: labels)
             timers[key] = made
             return made
         }

@@ -82,9 +82,10 @@ c2=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/order/start/")
 c3=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/runtime/webhooks/durabletask/instances/ci-paid")
 c4=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/order/nope/status")
 c5=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/order/%ZZ/status")
-if [[ $c1 == 400 && $c2 == 400 && $c3 == 401 && $c4 == 404 && $c5 == 404 ]] && grep -q 'SessionId is required' "$WORK/e"; then
-    pass "(6) 400 for an empty session id, 401 without the key, 404 for unknown/undecodable ids"
-else fail "(6) got $c1 $c2 $c3 $c4 $c5"; fi
+c6=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/order/start/a%00b")
+if [[ $c1 == 400 && $c2 == 400 && $c3 == 401 && $c4 == 404 && $c5 == 404 && $c6 == 400 ]] && grep -q 'SessionId is required' "$WORK/e"; then
+    pass "(6) 400 for an empty session id, 401 without the key, 404 for unknown/undecodable ids, 400 for a NUL in an id"
+else fail "(6) got $c1 $c2 $c3 $c4 $c5 $c6"; fi
 
 # (7) SIGTERM → exit 0 promptly
 kill -TERM "$PID"

@@ -100,12 +100,13 @@ struct OrderRoutes: Sendable {
     // MARK: Helpers
 
     enum IdProblem: Error {
-        case missing, undecodable, tooLong
+        case missing, undecodable, tooLong, controlCharacters
         var reason: String {
             switch self {
             case .missing: "is required"
             case .undecodable: "is not valid percent-encoding"
             case .tooLong: "is longer than \(OrderRoutes.maxIdLength) characters"
+            case .controlCharacters: "must not contain control characters"
             }
         }
     }
@@ -116,6 +117,10 @@ struct OrderRoutes: Sendable {
         guard let decoded = raw.removingPercentEncoding else { return .failure(.undecodable) }
         guard !decoded.allSatisfy(\.isWhitespace) else { return .failure(.missing) }
         guard decoded.count <= maxIdLength else { return .failure(.tooLong) }
+        // A NUL or a newline in an id would garble every log line and URI that carries it.
+        guard !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return .failure(.controlCharacters)
+        }
         return .success(decoded)
     }
 

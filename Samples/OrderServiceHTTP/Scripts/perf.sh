@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Measures, does not assert: release build, then wrk against 127.0.0.1 —
+# (a) POST /order/start/{unique id} on the default file journal: starts/s and p99;
+# (b) GET /order/{id}/status and (c) the management API's status GET: reads/s.
+# Prints the server's CPU% for each run. Bounded: DURATION seconds per run (default 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+swift build -c release 2>&1 | grep -E 'error' || true
+BIN=.build/release/OrderServiceHTTP
+WORK=$(mktemp -d)
+PID=""
+cleanup() { [[ -n $PID ]] && kill -9 "$PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+"$BIN" --port 0 --journal "$WORK/journal" --key perf --payment-timeout 3600 >"$WORK/out" 2>"$WORK/err" &
+PID=$!
+for _ in $(seq 100); do grep -q 'listening on' "$WORK/out" 2>/dev/null && break; sleep 0.1; done
+BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/out" | head -1)
+[[ -n $BASE ]] || { echo "server did not start"; cat "$WORK/err"; exit 1; }
+
+cat >"$WORK/start.lua" <<'LUA'
+-- Each thread numbers its own requests, so every start names a new session.
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+local n = 0
+function request()
+    n = n + 1
+    return wrk.format("POST", "/order/start/perf-" .. tid .. "-" .. n)
+end
+function done(summary, latency, requests)
+    io.write(string.format("non-2xx/3xx or errors: %d\n",
+        summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+LUA
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+# measure LABEL ARGS...: one bounded wrk run, then the server's CPU% over it.
+measure() {
+    local label=$1; shift
+    local before after start end
+    before=$(cpu_ticks); start=$(date +%s.%N)
+    echo "== $label (${DURATION}s, $CONNECTIONS connections)"
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" | grep -E 'Requests/sec|Latency|50%|90%|99%|non-2xx|Non-2xx|errors'
+    after=$(cpu_ticks); end=$(date +%s.%N)
+    awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v s="$start" -v e="$end" \
+        'BEGIN { printf "server CPU: %.0f%% (of 200%% on 2 cores)\n", 100 * t / hz / (e - s) }'
+}
+
+measure "POST /order/start/{id} (file journal)" -s "$WORK/start.lua" "$BASE"
+curl -s -o /dev/null -X POST "$BASE/order/start/perf-status"
+sleep 1
+measure "GET /order/{id}/status" "$BASE/order/perf-status/status"
+measure "GET management status" -H "x-functions-key: perf" "$BASE/runtime/webhooks/durabletask/instances/perf-status"
+du -sh "$WORK/journal" | awk '{print "journal size: " $1}'

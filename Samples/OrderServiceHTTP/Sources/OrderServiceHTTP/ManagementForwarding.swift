@@ -1,0 +1,61 @@
+import Durable
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Hands every request under the management prefix — any method, any path, the dashboard too —
+/// to ``DurableHTTPAPI``, and everything else to the service's router.
+///
+/// A responder in front of the router rather than routes on it: the API decides what exists under
+/// its prefix (and answers its own 404s and 405s in Durable Functions' JSON), so new pages the
+/// library adds there work without touching this sample.
+struct ServiceResponder<Context: RequestContext>: HTTPResponder {
+    let management: ManagementForwarder
+    let router: RouterResponder<Context>
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        if management.owns(path: request.uri.path) {
+            return try await management.forward(request)
+        }
+        return try await router.respond(to: request, context: context)
+    }
+}
+
+/// Converts between Hummingbird's requests and responses and the API's transport-agnostic ones.
+struct ManagementForwarder: Sendable {
+    let api: DurableHTTPAPI
+    /// The most body bytes a request may bring: the library's own payload limit (16 MiB).
+    var maxBodySize = 16 << 20
+    private let prefixParts: [Substring]
+
+    init(api: DurableHTTPAPI) {
+        self.api = api
+        prefixParts = api.prefix.split(separator: "/")
+    }
+
+    /// Whether `path` (percent-encoded, as it arrived) is the prefix or lies under it; segment by
+    /// segment, as the API matches it, so `/runtime/webhooks/durabletaskX` is not under it.
+    func owns(path: String) -> Bool {
+        path.split(separator: "/").starts(with: prefixParts)
+    }
+
+    func forward(_ request: Request) async throws -> Response {
+        // Over the limit this throws Hummingbird's 413, which it answers as such.
+        let body = try await request.body.collect(upTo: maxBodySize)
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName] = field.value
+        }
+        let answer = await api.handle(
+            ManagementRequest(
+                method: request.method.rawValue, target: request.uri.string, headers: headers,
+                body: Data(body.readableBytesView)))
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

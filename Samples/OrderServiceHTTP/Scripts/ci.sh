@@ -4,7 +4,13 @@
 # Every wait is bounded; the server is killed on exit whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build 2>&1 | grep -E 'error|warning: .*OrderServiceHTTP' || true
+# A failed build must fail CI, not leave an older binary to be tested; so must a warning in our code.
+if ! swift build > /tmp/orderservicehttp-build.log 2>&1; then
+    cat /tmp/orderservicehttp-build.log; echo "FAIL: build"; exit 1
+fi
+if grep -E 'warning: ' /tmp/orderservicehttp-build.log | grep -v '/\.build/' | grep -q 'OrderServiceHTTP/Sources'; then
+    grep -E 'warning: ' /tmp/orderservicehttp-build.log; echo "FAIL: warnings in the sample"; exit 1
+fi
 BIN=.build/debug/OrderServiceHTTP
 [[ -x $BIN ]] || { echo "FAIL: build"; exit 1; }
 WORK=$(mktemp -d)

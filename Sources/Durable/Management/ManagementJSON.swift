@@ -27,9 +27,9 @@ indirect enum ManagementJSON: Sendable, Hashable {
         return (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
     }
 
+    /// The date in UTC as ISO 8601 with milliseconds (`2026-12-03T09:11:34.123Z`).
     static func date(_ date: Date) -> ManagementJSON {
-        .string(ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC") ?? .current,
-            formatOptions: [.withInternetDateTime, .withFractionalSeconds]))
+        .string(ISO8601UTC.string(from: date))
     }
 
     var rendered: String {
@@ -66,6 +66,12 @@ indirect enum ManagementJSON: Sendable, Hashable {
 
     private static func quote(_ text: String, into out: inout String) {
         out += "\""
+        // Most keys, ids and names need no escape: append them whole instead of scalar by scalar.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

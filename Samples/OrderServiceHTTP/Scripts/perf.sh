@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
-command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
-swift build -c release 2>&1 | grep -E 'error' || true
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+swift build -c release > "${TMPDIR:-/tmp}/orderservicehttp-release.log" 2>&1 || { cat "${TMPDIR:-/tmp}/orderservicehttp-release.log"; exit 1; }
 BIN=.build/release/OrderServiceHTTP
 WORK=$(mktemp -d)
 PID=""

@@ -3,6 +3,7 @@
 # (a) POST /order/start/{unique id} on the default file journal: starts/s and p99;
 # (b) GET /order/{id}/status and (c) the management API's status GET: reads/s.
 # Prints the server's CPU% for each run. Bounded: DURATION seconds per run (default 10).
+# STEP_LATENCY (ms, default 100) is each activity's simulated latency; 0 keeps the background flow cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -15,7 +16,7 @@ PID=""
 cleanup() { [[ -n $PID ]] && kill -9 "$PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-"$BIN" --port 0 --journal "$WORK/journal" --key perf --payment-timeout 3600 >"$WORK/out" 2>"$WORK/err" &
+"$BIN" --port 0 --journal "$WORK/journal" --key perf --payment-timeout 3600 --step-latency "${STEP_LATENCY:-100}" >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 for _ in $(seq 100); do grep -q 'listening on' "$WORK/out" 2>/dev/null && break; sleep 0.1; done
 BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/out" | head -1)

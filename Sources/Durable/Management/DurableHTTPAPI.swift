@@ -18,6 +18,8 @@ public struct DurableHTTPAPI: Sendable {
     /// A query appended to every URI in answers, such as `code=KEY`, or empty for none.
     public let linkQuery: String
     let authorize: Authorization
+    /// `prefix` split at its slashes, once, for matching each request's path.
+    private let prefixParts: [Substring]
 
     /// Creates the API for `client`, its routes under `prefix`, authorizing each request with `authorize`.
     ///
@@ -30,6 +32,7 @@ public struct DurableHTTPAPI: Sendable {
     ) {
         self.client = client
         self.prefix = "/" + prefix.split(separator: "/").joined(separator: "/")
+        prefixParts = prefix.split(separator: "/")
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.linkQuery = linkQuery.hasPrefix("?") ? String(linkQuery.dropFirst()) : linkQuery
         self.authorize = authorize
@@ -59,14 +62,6 @@ public struct DurableHTTPAPI: Sendable {
 
     /// Answers `request`. Never throws: every failure is an HTTP status with a JSON error body.
     public func handle(_ request: ManagementRequest) async -> ManagementResponse {
-        // The dashboard answers at the prefix itself and at `{prefix}/dashboard`, behind the same check.
-        if isDashboardPath(request.path) {
-            guard await authorize(request) else {
-                return .error(401, "Unauthorized", "The request is not authorized for the management API.")
-            }
-            let method = request.method.uppercased()
-            return method == "GET" || method == "HEAD" ? DashboardPage.response() : methodNotAllowed(["GET"])
-        }
         guard let segments = routeSegments(request.path) else {
             return .error(404, "NotFound", "No management route at '\(request.path)'.")
         }
@@ -74,6 +69,10 @@ public struct DurableHTTPAPI: Sendable {
             return .error(401, "Unauthorized", "The request is not authorized for the management API.")
         }
         let method = request.method.uppercased()
+        // The dashboard answers at the prefix itself and at `{prefix}/dashboard`.
+        if segments.isEmpty || segments == ["dashboard"] {
+            return method == "GET" || method == "HEAD" ? DashboardPage.response() : methodNotAllowed(["GET"])
+        }
         let head = segments[0]
         switch (head, segments.count) {
         case ("orchestrators", 2), ("orchestrators", 3):
@@ -99,29 +98,17 @@ public struct DurableHTTPAPI: Sendable {
     /// The `POST {prefix}/instances/{id}/…` operations that take only a `reason`, plus restart.
     static let operations: Set<String> = ["terminate", "suspend", "resume", "rewind", "restart"]
 
-    /// The decoded path segments after the prefix; `nil` when the path is outside it, names the
-    /// prefix itself (the dashboard's place), or does not decode.
+    /// The decoded path segments after the prefix (none for the prefix itself); `nil` when the
+    /// path is outside it or does not decode.
     private func routeSegments(_ path: String) -> [String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let prefixParts = prefix.split(separator: "/").map(String.init)
-        guard parts.count > prefixParts.count, Array(parts.prefix(prefixParts.count)) == prefixParts else {
-            return nil
-        }
+        let parts = path.split(separator: "/")
+        guard parts.starts(with: prefixParts) else { return nil }
         var decoded: [String] = []
         for part in parts.dropFirst(prefixParts.count) {
             guard let segment = part.removingPercentEncoding, !segment.isEmpty else { return nil }
             decoded.append(segment)
         }
         return decoded
-    }
-
-    /// Whether `path` is the prefix itself (with or without a trailing slash) or `{prefix}/dashboard`.
-    private func isDashboardPath(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let prefixParts = prefix.split(separator: "/").map(String.init)
-        guard Array(parts.prefix(prefixParts.count)) == prefixParts else { return false }
-        let rest = parts.dropFirst(prefixParts.count)
-        return rest.isEmpty || Array(rest) == ["dashboard"]
     }
 
     private func only(_ allowed: String, _ method: String, _ run: () async -> ManagementResponse) async

@@ -1,6 +1,5 @@
 import Durable
 import Foundation
-import HTTPTypes
 import Hummingbird
 
 /// Hands every request under the management prefix — any method, any path, the dashboard too —
@@ -50,12 +49,6 @@ struct ManagementForwarder: Sendable {
             ManagementRequest(
                 method: request.method.rawValue, target: request.uri.string, headers: headers,
                 body: Data(body.readableBytesView)))
-        var fields = HTTPFields()
-        for (name, value) in answer.headers {
-            if let name = HTTPField.Name(name) { fields[name] = value }
-        }
-        return Response(
-            status: HTTPResponse.Status(code: answer.status), headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        return OrderRoutes.response(answer)
     }
 }

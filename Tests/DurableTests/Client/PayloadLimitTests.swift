@@ -120,6 +120,9 @@ import Testing
         let runtime = try await DurableRuntime.limited { AwaitNote.self }
         let client = runtime.client
         try await client.start(AwaitNote.self, input: "", instanceId: "r")
+        // Suspend only once the code is parked on its wait: otherwise the wait marker lands before,
+        // between or after the three client entries, depending on scheduling.
+        try await waitUntilRecorded("EventWaitStarted", in: "r", client: client)
         let over = String(repeating: "r", count: smallLimit + 1)
         let exact = String(repeating: "r", count: smallLimit)
         func refusal(_ operation: String) -> DurableError {
@@ -135,7 +138,9 @@ import Testing
 
         #expect(try await client.waitForCompletion(of: "r", timeout: .seconds(10)).runtimeStatus == .terminated)
         let history = try await client.history(of: "r")
-        #expect(history.kindNames.filter { $0 != "ExecutionStarted" } == ["ExecutionSuspended", "ExecutionResumed", "ExecutionTerminated"])
+        #expect(history.kindNames == [
+            "ExecutionStarted", "EventWaitStarted", "ExecutionSuspended", "ExecutionResumed", "ExecutionTerminated",
+        ])
         #expect(history.largestValue == smallLimit)
     }
 
@@ -399,4 +404,13 @@ import Testing
         let oneOverIsCut = oneOver.hasSuffix("… (truncated, \(limit + 1) bytes)") && oneOver.utf8.count <= limit
         #expect(oneOverIsCut)
     }
+}
+
+/// Waits (polling, at most 10 s) until the instance's history holds an entry of `kind`.
+private func waitUntilRecorded(_ kind: String, in id: String, client: DurableClient) async throws {
+    for _ in 0..<5_000 {
+        if try await client.history(of: id).kindNames.contains(kind) { return }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    Issue.record("'\(id)' never recorded \(kind)")
 }

@@ -36,10 +36,29 @@ extension DurableHTTPAPI {
         instanceURI(for: id, baseURL: baseURL) + (linkQuery.isEmpty ? "" : "?" + linkQuery)
     }
 
+    /// `text` percent-encoded as one path segment. Ids made of unreserved ASCII (the common case:
+    /// every start hands out eight URIs with the id in them) come back as they are, without
+    /// Foundation's per-scalar `CharacterSet` walk.
     static func pathComponent(_ text: String) -> String {
+        if text.utf8.allSatisfy(isUnreserved) { return text }
+        return text.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? text
+    }
+
+    private static let segmentAllowed: CharacterSet = {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove("/")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        return allowed
+    }()
+
+    /// RFC 3986's unreserved characters: allowed in a segment by any reading, so never encoded.
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            true
+        default: false
+        }
     }
 
     func start(name: String, instanceId: String?, _ request: ManagementRequest) async -> ManagementResponse {

@@ -32,59 +32,67 @@ indirect enum ManagementJSON: Sendable, Hashable {
         .string(ISO8601UTC.string(from: date))
     }
 
-    var rendered: String {
-        var out = ""
+    var rendered: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The value as UTF-8 JSON. Written into one byte buffer sized up front: every start answers
+    /// with a check-status payload of eight URIs, and growing a `String` piece by piece showed in
+    /// the start path's profile.
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
         render(into: &out)
         return out
     }
 
-    private func render(into out: inout String) {
+    private func render(into out: inout [UInt8]) {
         switch self {
         case .string(let text): Self.quote(text, into: &out)
-        case .int(let value): out += String(value)
-        case .bool(let value): out += value ? "true" : "false"
-        case .null: out += "null"
-        case .raw(let text): out += text
+        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .raw(let text): out.append(contentsOf: text.utf8)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 item.render(into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (index, (key, value)) in fields.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 Self.quote(key, into: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 value.render(into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        // Most keys, ids and names need no escape: append them whole instead of scalar by scalar.
+    /// `text` as a JSON string. Byte by byte is exact: every byte that needs an escape is ASCII,
+    /// and the bytes of other scalars are copied as the UTF-8 they already are.
+    private static func quote(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        defer { out.append(UInt8(ascii: "\"")) }
+        // Most keys, ids, names and URIs need no escape: copied whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += text
-            out += "\""
-            return
+            return out.append(contentsOf: text.utf8)
         }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                let hex = "0123456789abcdef".utf8
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte >> 4))])
+                out.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte & 0xF))])
+            default: out.append(byte)
             }
         }
-        out += "\""
     }
 }

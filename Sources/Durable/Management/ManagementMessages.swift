@@ -69,7 +69,7 @@ public struct ManagementResponse: Sendable, Hashable {
     init(status: Int, json: ManagementJSON, headers: [String: String] = [:]) {
         var headers = headers
         headers["Content-Type"] = "application/json; charset=utf-8"
-        self.init(status: status, headers: headers, body: Data(json.rendered.utf8))
+        self.init(status: status, headers: headers, body: Data(json.bytes))
     }
 
     /// An error in Durable Functions' shape: `{"error": "...", "message": "..."}`.

@@ -74,12 +74,18 @@ final class Engine: InstanceHost {
     // MARK: Starting and recovering instances
 
     /// Starts a new instance; returns once its ExecutionStarted event is durable.
+    ///
+    /// `encodedFromInputType` says `input` was just encoded from the orchestration's own `Input`
+    /// (a typed start): decoding it again only to validate it would cost every start a JSON
+    /// decode. A type whose decoder refuses its own encoder's output still gets a typed error:
+    /// its first run fails with ``DurableError/decodingFailed(type:reason:)``, the input recorded.
     func start(
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse,
-        version: String? = nil
+        version: String? = nil, encodedFromInputType: Bool = false
     ) async throws -> String {
         let (id, position) = try recordStart(
-            orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse, version: version)
+            orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse, version: version,
+            validating: !encodedFromInputType)
         if !store.isDurable(position) { try await store.waitUntilDurable(position) }
         return id
     }
@@ -88,12 +94,12 @@ final class Engine: InstanceHost {
     /// frame that outgrows the task's first allocator slab costs every start a malloc.
     private func recordStart(
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse,
-        version: String?
+        version: String?, validating: Bool
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestrationToStart(named: name, version: version)
         let id = instanceId ?? newInstanceID()
         try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
-        try entry.validateInput(input)
+        if validating { try entry.validateInput(input) }
         let started = HistoryEvent(
             .executionStarted(
                 name: name, input: input, parent: nil, scheduledStart: startAt, executionId: newExecutionID(),

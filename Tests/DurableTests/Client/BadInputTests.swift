@@ -19,7 +19,35 @@ struct EscapesExecutor: Orchestration {
     }
 }
 
+/// Encodes what its decoder refuses: a user type with a Codable bug.
+struct Lopsided: Codable, Sendable {
+    private enum Keys: String, CodingKey { case written, expected }
+    init() {}
+    init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: Keys.self).decode(Int.self, forKey: .expected)
+    }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(1, forKey: .written)
+    }
+}
+
+struct TakesLopsided: Orchestration {
+    func run(_ input: Lopsided, context: OrchestrationContext) async throws -> Int { 1 }
+}
+
 @Suite struct BadInputTests {
+    // A typed start is not decoded again to validate it (that would cost every start a JSON
+    // decode): a type that cannot read its own encoding fails its first run instead, typed and recorded.
+    @Test func aTypedInputThatCannotDecodeItselfFailsTheRunNotTheProcess() async throws {
+        let runtime = try await DurableRuntime(storage: .memory) { TakesLopsided.self }
+        let id = try await runtime.client.start(TakesLopsided.self, input: Lopsided(), instanceId: "lopsided")
+        let status = try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10))
+        #expect(status.runtimeStatus == .failed)
+        #expect(status.failure?.message.contains("expected") == true)
+        #expect(String(decoding: status.input.data, as: UTF8.self) == #"{"written":1}"#)
+    }
+
     @Test func unknownOrchestrationNameIsATypedError() async throws {
         let runtime = try await DurableRuntime.orders(log: CallLog())
         await #expect(throws: DurableError.unknownOrchestration("NoSuchOrchestration")) {

@@ -89,9 +89,13 @@ c3=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/runtime/webhooks/durabletask/
 c4=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/order/nope/status")
 c5=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/order/%ZZ/status")
 c6=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/order/start/a%00b")
-if [[ $c1 == 400 && $c2 == 400 && $c3 == 401 && $c4 == 404 && $c5 == 404 && $c6 == 400 ]] && grep -q 'SessionId is required' "$WORK/e"; then
-    pass "(6) 400 for an empty session id, 401 without the key, 404 for unknown/undecodable ids, 400 for a NUL in an id"
-else fail "(6) got $c1 $c2 $c3 $c4 $c5 $c6"; fi
+c7=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/order/start/$(printf 'x%.0s' $(seq 257))")
+# A Host that is not a plain host[:port] is not echoed into the URIs handed out: they come back relative.
+curl -s -o "$WORK/h" -X POST -H 'Host: evil.example/"x' "$BASE/order/start/ci-host"
+if [[ $c1 == 400 && $c2 == 400 && $c3 == 401 && $c4 == 404 && $c5 == 404 && $c6 == 400 && $c7 == 400 ]] \
+    && grep -q 'SessionId is required' "$WORK/e" && grep -q '"statusQueryGetUri":"/runtime/' "$WORK/h"; then
+    pass "(6) 400 for an empty, NUL-holding or 257-character session id, 401 without the key, 404 for unknown/undecodable ids, a bad Host not echoed"
+else fail "(6) got $c1 $c2 $c3 $c4 $c5 $c6 $c7; $(cat "$WORK/h")"; fi
 
 # (7) SIGTERM → exit 0 promptly
 kill -TERM "$PID"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures, does not assert: release build, then wrk against 127.0.0.1 —
 # (a) POST /order/start/{unique id} on the default file journal: starts/s and p99;
-# (b) GET /order/{id}/status and (c) the management API's status GET: reads/s.
+# (b) GET /order/{id}/status and (c) the management API's status GET: reads/s, once the orders
+# started in (a) have parked (each runs the whole seed flow up to its payment wait meanwhile).
 # Prints the server's CPU% for each run. Bounded: DURATION seconds per run (default 10).
 # STEP_LATENCY (ms, default 100) is each activity's simulated latency; 0 keeps the background flow cheap.
 set -euo pipefail
@@ -50,9 +51,20 @@ measure() {
         'BEGIN { printf "server CPU: %.0f%% (of 200%% on 2 cores)\n", 100 * t / hz / (e - s) }'
 }
 
+# quiet: waits (at most 120 s) until the orders started have parked on their payment wait — the
+# server under 5% CPU for a second — so the reads below measure reads, not the flows still running.
+quiet() {
+    local before after
+    for _ in $(seq 120); do
+        before=$(cpu_ticks); sleep 1; after=$(cpu_ticks)
+        (( (after - before) * 100 < 5 * $(getconf CLK_TCK) )) && return 0
+    done
+    echo "(the server did not go quiet within 120 s)"
+}
+
 measure "POST /order/start/{id} (file journal)" -s "$WORK/start.lua" "$BASE"
 curl -s -o /dev/null -X POST "$BASE/order/start/perf-status"
-sleep 1
+quiet
 measure "GET /order/{id}/status" "$BASE/order/perf-status/status"
 measure "GET management status" -H "x-functions-key: perf" "$BASE/runtime/webhooks/durabletask/instances/perf-status"
 du -sh "$WORK/journal" | awk '{print "journal size: " $1}'

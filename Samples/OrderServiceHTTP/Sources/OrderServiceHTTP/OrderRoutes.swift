@@ -114,11 +114,19 @@ struct OrderRoutes: Sendable {
     /// A path parameter as the id it names: Hummingbird hands parameters over still percent-encoded.
     static func decodeId(_ raw: String?) -> Result<String, IdProblem> {
         guard let raw else { return .failure(.missing) }
-        guard let decoded = raw.removingPercentEncoding else { return .failure(.undecodable) }
+        // Every start and status read comes through here: skip Foundation's decoding when there is nothing to decode.
+        let decoded: String
+        if raw.utf8.contains(UInt8(ascii: "%")) {
+            guard let text = raw.removingPercentEncoding else { return .failure(.undecodable) }
+            decoded = text
+        } else {
+            decoded = raw
+        }
         guard !decoded.allSatisfy(\.isWhitespace) else { return .failure(.missing) }
-        guard decoded.count <= maxIdLength else { return .failure(.tooLong) }
-        // A NUL or a newline in an id would garble every log line and URI that carries it.
-        guard !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard decoded.utf8.count <= maxIdLength || decoded.count <= maxIdLength else { return .failure(.tooLong) }
+        // A NUL or a newline in an id would garble every log line and URI that carries it. The
+        // control characters (general category Cc) are exactly U+0000–U+001F and U+007F–U+009F.
+        guard !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
             return .failure(.controlCharacters)
         }
         return .success(decoded)
@@ -128,13 +136,21 @@ struct OrderRoutes: Sendable {
     /// caller did; relative URIs when the Host is missing or not a plain host[:port].
     static func baseURL(of request: Request) -> String {
         guard let host = request.head.authority, !host.isEmpty, host.utf8.count <= 255,
-            host.unicodeScalars.allSatisfy({ allowedInHost.contains($0) })
+            host.utf8.allSatisfy(isAllowedInHost)
         else { return "" }
         return "http://" + host
     }
 
-    private static let allowedInHost = CharacterSet(
-        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+    /// Letters, digits and `.-:[]`: a name or an IPv4/IPv6 address with a port, nothing that could end the URI.
+    private static func isAllowedInHost(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: ":"),
+            UInt8(ascii: "["), UInt8(ascii: "]"):
+            true
+        default: false
+        }
+    }
 
     static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
         Response(

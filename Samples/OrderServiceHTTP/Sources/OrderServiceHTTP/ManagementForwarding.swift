@@ -35,7 +35,10 @@ struct ManagementForwarder: Sendable {
     /// Whether `path` (percent-encoded, as it arrived) is the prefix or lies under it; segment by
     /// segment, as the API matches it, so `/runtime/webhooks/durabletaskX` is not under it.
     func owns(path: String) -> Bool {
-        path.split(separator: "/").starts(with: prefixParts)
+        // Every request asks: the service's short paths are turned away without splitting them
+        // (a path under the prefix holds each of its segments after at least one slash, so it is no shorter).
+        guard path.utf8.count >= api.prefix.utf8.count else { return false }
+        return path.split(separator: "/").starts(with: prefixParts)
     }
 
     func forward(_ request: Request) async throws -> Response {

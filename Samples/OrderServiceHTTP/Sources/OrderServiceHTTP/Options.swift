@@ -1,7 +1,8 @@
 import Foundation
+import Logging
 
 /// The command line: `OrderServiceHTTP [--host H] [--port N] [--journal DIR] [--key KEY]
-/// [--payment-timeout SECONDS] [--step-latency MS] [--grace SECONDS]`.
+/// [--payment-timeout SECONDS] [--step-latency MS] [--grace SECONDS] [--log-level LEVEL]`.
 struct Options: Sendable {
     /// Loopback by default: the management plane must not face a network by accident.
     var host = "127.0.0.1"
@@ -14,10 +15,13 @@ struct Options: Sendable {
     var stepLatency: Duration = .milliseconds(100)
     /// How long a SIGTERM lets running activities finish before the journal closes.
     var grace: Duration = .seconds(5)
+    /// `info` shows each order's progress lines (the orchestrations' replay-safe `context.log`).
+    var logLevel: Logger.Level = .info
 
     static let usage = """
         usage: OrderServiceHTTP [--host ADDRESS] [--port N] [--journal DIR] [--key KEY]
                                 [--payment-timeout SECONDS] [--step-latency MS] [--grace SECONDS]
+                                [--log-level LEVEL]
           --host             address to bind (default 127.0.0.1)
           --port             port to bind, 0 for any free one (default 8080)
           --journal          the file journal's directory (default .durable)
@@ -25,6 +29,8 @@ struct Options: Sendable {
           --payment-timeout  how long an order waits for the payment provider (default 300)
           --step-latency     simulated latency of each activity in milliseconds (default 100)
           --grace            how long shutdown lets running activities finish (default 5)
+          --log-level        trace, debug, info, notice, warning, error or critical (default info:
+                             a line per order step; notice and above leave them out)
         """
 
     /// Parses `arguments` (without the program name); a message for the user when they do not parse.
@@ -60,6 +66,9 @@ struct Options: Sendable {
             case "--grace":
                 guard let seconds = Int(value), (0...3_600).contains(seconds) else { return .invalid(flag, value) }
                 options.grace = .seconds(seconds)
+            case "--log-level":
+                guard let level = Logger.Level(rawValue: value) else { return .invalid(flag, value) }
+                options.logLevel = level
             default:
                 return .failure(UsageError(message: "unknown flag \(flag)\n\(usage)"))
             }

@@ -26,7 +26,7 @@ case .failure(let problem):
 }
 
 var logger = Logger(label: "OrderServiceHTTP")
-logger.logLevel = .info
+logger.logLevel = options.logLevel
 
 let prometheus = PrometheusCollectorRegistry()
 MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))

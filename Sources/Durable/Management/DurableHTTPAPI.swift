@@ -71,7 +71,14 @@ public struct DurableHTTPAPI: Sendable {
         let method = request.method.uppercased()
         // The dashboard answers at the prefix itself and at `{prefix}/dashboard`.
         if segments.isEmpty || segments == ["dashboard"] {
-            return method == "GET" || method == "HEAD" ? DashboardPage.response() : methodNotAllowed(["GET"])
+            switch method {
+            case "GET": return DashboardPage.response()
+            case "HEAD":  // the GET's headers, no body (RFC 9110 §9.3.2)
+                var response = DashboardPage.response()
+                response.body = Data()
+                return response
+            default: return methodNotAllowed(["GET", "HEAD"])
+            }
         }
         let head = segments[0]
         switch (head, segments.count) {

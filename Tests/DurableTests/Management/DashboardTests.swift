@@ -55,8 +55,13 @@ struct DashRetryThenChild: Orchestration {
         #expect(await page(h, "", key: nil).status == 401)
         let post = await page(h, "/dashboard", method: "POST")
         #expect(post.status == 405)
-        #expect(post.headers["Allow"] == "GET")
+        #expect(post.headers["Allow"] == "GET, HEAD")
         #expect(await page(h, "", method: "DELETE").status == 405)
+        // HEAD: the GET's status and headers, without the page.
+        let get = await page(h, "/dashboard")
+        let head = await page(h, "/dashboard", method: "HEAD")
+        #expect(head.status == 200 && head.headers == get.headers)
+        #expect(head.body.isEmpty && !get.body.isEmpty)
         // Only the prefix and `dashboard` are the page: a longer path is still a 404.
         #expect(await page(h, "/dashboard/extra").status == 404)
         #expect(await page(h, "/dashboards").status == 404)

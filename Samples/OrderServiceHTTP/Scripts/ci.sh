@@ -23,9 +23,9 @@ trap cleanup EXIT
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; FAILED=1; }
 
-# start_server JOURNAL TIMEOUT: runs the server on a free port, sets PID and BASE.
+# start_server JOURNAL TIMEOUT [STEP_MS]: runs the server on a free port, sets PID and BASE.
 start_server() {
-    "$BIN" --port 0 --journal "$1" --key "$KEY" --payment-timeout "$2" --step-latency 100 --grace 5 \
+    "$BIN" --port 0 --journal "$1" --key "$KEY" --payment-timeout "$2" --step-latency "${3:-100}" --grace 5 \
         >"$WORK/out" 2>>"$WORK/err" &
     PID=$!
     for _ in $(seq 100); do
@@ -117,7 +117,8 @@ else fail "(3) timeout flow"; fi
 kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 
 # (4) SIGKILL mid-flow, restart on the same journal, the order finishes after the webhook
-start_server "$WORK/journal-crash" 120
+# Steps of a second: a stage of 100 ms is easily polled past on a loaded machine.
+start_server "$WORK/journal-crash" 120 1000
 curl -s -o /dev/null -X POST "$BASE/order/start/ci-crash"
 if wait_for ci-crash customStatus reservingStock; then
     kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=""

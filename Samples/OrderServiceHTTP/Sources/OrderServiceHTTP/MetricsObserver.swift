@@ -58,21 +58,23 @@ final class MetricsObserver: DurableObserver {
     }
 
     private func counter(_ name: String, _ labels: [(String, String)]) -> Counter {
-        let key = SeriesKey(name: name, labels: labels.map(\.1))
-        return counters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let made = Counter(label: name, dimensions: labels)
-            counters[key] = made
-            return made
-        }
+        Self.series(name, labels, in: counters) { Counter(label: $0, dimensions: $1) }
     }
 
     private func timer(_ name: String, _ labels: [(String, String)]) -> Timer {
+        Self.series(name, labels, in: timers) { Timer(label: $0, dimensions: $1) }
+    }
+
+    /// The series `name` with `labels` from `cache`, made by `make` the first time it is asked for.
+    private static func series<Metric>(
+        _ name: String, _ labels: [(String, String)], in cache: borrowing Mutex<[SeriesKey: Metric]>,
+        make: (String, [(String, String)]) -> Metric
+    ) -> Metric {
         let key = SeriesKey(name: name, labels: labels.map(\.1))
-        return timers.withLock { timers in
-            if let existing = timers[key] { return existing }
-            let made = Timer(label: name, dimensions: labels)
-            timers[key] = made
+        return cache.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let made = make(name, labels)
+            cache[key] = made
             return made
         }
     }

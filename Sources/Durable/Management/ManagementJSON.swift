@@ -24,7 +24,7 @@ indirect enum ManagementJSON: Sendable, Hashable {
     /// Whether `data` is one JSON value, nested no deeper than payloads may be.
     static func isValidJSON(_ data: Data) -> Bool {
         guard !data.isEmpty, !NestingProbe.exceedsLimit(data) else { return false }
-        return (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
+        return data.withUnsafeBytes { JSONSyntax.isValid($0) }
     }
 
     /// The date in UTC as ISO 8601 with milliseconds (`2026-12-03T09:11:34.123Z`).

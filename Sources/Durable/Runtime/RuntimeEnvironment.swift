@@ -64,9 +64,12 @@ import Foundation
         }
     }
 
-    /// Runs the activity's real code (its lookup, run and size check) and returns what it came to.
+    /// Runs the activity's real code (its lookup, run and size check) and returns what it came to;
+    /// observers hear its start and end as from a worker's run. A fault injected instead of the
+    /// code (``failure(_:)``) runs nothing, and observers hear no start or end of it.
     public func run() async -> Outcome {
-        Outcome(kind: await pool.outcome(of: item))
+        guard let observers = item.instance.observers else { return Outcome(kind: await pool.outcome(of: item)) }
+        return Outcome(kind: await pool.observedOutcome(of: item, by: observers))
     }
 
     /// The outcome of the call failing with `error`, as if the activity had thrown it.

@@ -227,12 +227,14 @@ final class ActivityWorkerPool: Sendable {
     }
 
     private func execute(_ item: ActivityWorkItem) async {
-        if let observers = item.instance.observers { return await observed(item, by: observers) }
+        if let observers = item.instance.observers { return deliver(await observedOutcome(of: item, by: observers), of: item) }
         deliver(await outcome(of: item), of: item)
     }
 
-    /// `execute` with the call's start and end reported (see ``RuntimeEvent/activityStarted(instanceId:activity:attempt:)``).
-    private func observed(_ item: ActivityWorkItem, by observers: RuntimeObservers) async {
+    /// `outcome(of:)` with the call's start and end reported (see
+    /// ``RuntimeEvent/activityStarted(instanceId:activity:attempt:)``): a worker's run and a
+    /// simulation's alike.
+    func observedOutcome(of item: ActivityWorkItem, by observers: RuntimeObservers) async -> HistoryEvent.Kind {
         let id = item.instance.instanceId
         observers.emit(.activityStarted(instanceId: id, activity: item.name, attempt: item.attempt))
         let began = observers.now()
@@ -241,7 +243,7 @@ final class ActivityWorkerPool: Sendable {
         if case .taskFailed = outcome { failed = true }
         observers.emit(.activityFinished(
             instanceId: id, activity: item.name, attempt: item.attempt, duration: observers.since(began), failed: failed))
-        deliver(outcome, of: item)
+        return outcome
     }
 
     /// Hands the call's outcome to its instance — unless the runtime shut down meanwhile (the grace

@@ -113,6 +113,7 @@ final class Engine: InstanceHost {
     }
 
     /// Starts one instance per request, all or none; returns their ids once every start is durable.
+    /// Every input was just encoded from the orchestration's `Input` by a typed client call.
     ///
     /// Every id is checked under one table lock before anything is recorded, so a taken id (or
     /// one named twice) starts nothing. The starts then share the journal's batches and one wait.
@@ -132,7 +133,7 @@ final class Engine: InstanceHost {
         let launches = try batch.map { request in
             let id = request.instanceId ?? newInstanceID()
             try payloadLimit.check(request.input, instanceId: id, step: "input of start")
-            try entry.validateInput(request.input)
+            // No validating decode: batches come from the typed starts only (see `start(...encodedFromInputType:)`).
             return try Launch(
                 id: id, entry: entry,
                 started: HistoryEvent(

@@ -46,6 +46,11 @@ struct TakesLopsided: Orchestration {
         #expect(status.runtimeStatus == .failed)
         #expect(status.failure?.message.contains("expected") == true)
         #expect(String(decoding: status.input.data, as: UTF8.self) == #"{"written":1}"#)
+
+        let batch = try await runtime.client.start(TakesLopsided.self, inputs: [Lopsided(), Lopsided()])
+        for id in batch {
+            #expect(try await runtime.client.waitForCompletion(of: id, timeout: .seconds(10)).runtimeStatus == .failed)
+        }
     }
 
     @Test func unknownOrchestrationNameIsATypedError() async throws {

@@ -105,11 +105,20 @@ public struct DurableHTTPAPI: Sendable {
     /// The `POST {prefix}/instances/{id}/…` operations that take only a `reason`, plus restart.
     static let operations: Set<String> = ["terminate", "suspend", "resume", "rewind", "restart"]
 
+    /// Whether `path` (percent-encoded, as it arrived) is ``prefix`` or lies under it, segment by
+    /// segment as ``handle(_:)`` matches it: `/runtime/webhooks/durabletaskX` is not under
+    /// `/runtime/webhooks/durabletask`. A server mounting the API in front of its own routes asks this.
+    public func handles(path: String) -> Bool {
+        // Every request of the host may ask: shorter paths cannot hold the prefix's segments.
+        guard path.utf8.count >= prefix.utf8.count else { return false }
+        return path.split(separator: "/").starts(with: prefixParts)
+    }
+
     /// The decoded path segments after the prefix (none for the prefix itself); `nil` when the
     /// path is outside it or does not decode.
     private func routeSegments(_ path: String) -> [String]? {
+        guard handles(path: path) else { return nil }
         let parts = path.split(separator: "/")
-        guard parts.starts(with: prefixParts) else { return nil }
         var decoded: [String] = []
         for part in parts.dropFirst(prefixParts.count) {
             guard let segment = part.removingPercentEncoding, !segment.isEmpty else { return nil }

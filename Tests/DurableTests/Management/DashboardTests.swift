@@ -73,6 +73,13 @@ struct DashRetryThenChild: Orchestration {
         let api = DurableHTTPAPI(client: h.runtime.client, prefix: "ops/durable/", authorize: { _ in true })
         #expect(await api.handle(ManagementRequest(method: "GET", target: "/ops/durable/dashboard")).status == 200)
         #expect(await api.handle(ManagementRequest(method: "GET", target: "/ops/durable")).status == 200)
+        // What a host asks before handing a request over: the prefix's segments, not its characters.
+        for path in ["/ops/durable", "/ops/durable/", "//ops//durable/instances/x", "/ops/durable/dashboard"] {
+            #expect(api.handles(path: path), "\(path)")
+        }
+        for path in ["/ops/durablex", "/ops", "/", "", "/order/x/status", "/ops/other/durable", "/x/ops/durable"] {
+            #expect(!api.handles(path: path), "\(path)")
+        }
         #expect(await api.handle(ManagementRequest(method: "GET", target: Self.prefix + "/dashboard")).status == 404)
     }
 

@@ -13,7 +13,7 @@ struct ServiceResponder<Context: RequestContext>: HTTPResponder {
     let router: RouterResponder<Context>
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        if management.owns(path: request.uri.path) {
+        if management.api.handles(path: request.uri.path) {
             return try await management.forward(request)
         }
         return try await router.respond(to: request, context: context)
@@ -25,21 +25,6 @@ struct ManagementForwarder: Sendable {
     let api: DurableHTTPAPI
     /// The most body bytes a request may bring: the library's own payload limit (16 MiB).
     var maxBodySize = 16 << 20
-    private let prefixParts: [Substring]
-
-    init(api: DurableHTTPAPI) {
-        self.api = api
-        prefixParts = api.prefix.split(separator: "/")
-    }
-
-    /// Whether `path` (percent-encoded, as it arrived) is the prefix or lies under it; segment by
-    /// segment, as the API matches it, so `/runtime/webhooks/durabletaskX` is not under it.
-    func owns(path: String) -> Bool {
-        // Every request asks: the service's short paths are turned away without splitting them
-        // (a path under the prefix holds each of its segments after at least one slash, so it is no shorter).
-        guard path.utf8.count >= api.prefix.utf8.count else { return false }
-        return path.split(separator: "/").starts(with: prefixParts)
-    }
 
     func forward(_ request: Request) async throws -> Response {
         // Over the limit this throws Hummingbird's 413, which it answers as such.

@@ -75,7 +75,8 @@ struct Poison: Orchestration {
             context.setCustomStatus(descend(depth, &trail))  // never returns: the stack overflows first
         case .trap:
             // Deliberate: this harness is the poison the quarantine test needs, a build whose
-            // orchestration code traps on every replay. Never library code.
+            // orchestration code traps on every replay. Never library code: an executable target
+            // only the tests launch (no product ships it), and only with the `trap` switch.
             if depth > 0 { fatalError("poison: the bad build's code traps on replay") }
         case .sigkill:
             kill(getpid(), SIGKILL)

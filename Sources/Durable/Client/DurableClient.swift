@@ -23,7 +23,7 @@ public struct DurableClient: Sendable {
     ) async throws -> String {
         try await engine.start(
             orchestration: O.name, input: try Payload(encoding: input), instanceId: instanceId, startAt: startAt,
-            reuse: reuse, encodedFromInputType: true)
+            reuse: reuse, validatingInput: false)
     }
 
     /// Starts an instance by orchestration name with already-encoded input, as an HTTP front end would.

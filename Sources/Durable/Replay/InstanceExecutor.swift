@@ -109,7 +109,8 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
         // instance actor is internal, and the library itself never asks: its entries check
         // `isCurrentThreadDraining` (`OrchestrationInstance.isOnExecutor`) and then enter through
         // `OrchestrationInstance.Unchecked` or `assumeIsolatedUnchecked`, and code that escaped
-        // the executor gets `DurableError.escapedExecutor`.
+        // the executor gets `DurableError.escapedExecutor`. Runtimes that check isolation on their
+        // own (Swift 6.2+) ask `isIsolatingCurrentContext()` first, which answers without trapping.
         precondition(isCurrentThreadDraining, "Not on the orchestration instance's executor")
     }
 

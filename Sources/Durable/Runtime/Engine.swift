@@ -75,17 +75,18 @@ final class Engine: InstanceHost {
 
     /// Starts a new instance; returns once its ExecutionStarted event is durable.
     ///
-    /// `encodedFromInputType` says `input` was just encoded from the orchestration's own `Input`
-    /// (a typed start): decoding it again only to validate it would cost every start a JSON
-    /// decode. A type whose decoder refuses its own encoder's output still gets a typed error:
-    /// its first run fails with ``DurableError/decodingFailed(type:reason:)``, the input recorded.
+    /// A typed start passes `validatingInput: false`: its `input` was just encoded from the
+    /// orchestration's own `Input`, and decoding it again only to validate it would cost every
+    /// start a JSON decode. A type whose decoder refuses its own encoder's output still gets a
+    /// typed error: its first run fails with ``DurableError/decodingFailed(type:reason:)``, the
+    /// input recorded.
     func start(
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse,
-        version: String? = nil, encodedFromInputType: Bool = false
+        version: String? = nil, validatingInput: Bool = true
     ) async throws -> String {
         let (id, position) = try recordStart(
             orchestration: name, input: input, instanceId: instanceId, startAt: startAt, reuse: reuse, version: version,
-            validating: !encodedFromInputType)
+            validatingInput: validatingInput)
         if !store.isDurable(position) { try await store.waitUntilDurable(position) }
         return id
     }
@@ -94,12 +95,12 @@ final class Engine: InstanceHost {
     /// frame that outgrows the task's first allocator slab costs every start a malloc.
     private func recordStart(
         orchestration name: String, input: Payload, instanceId: String?, startAt: Date?, reuse: InstanceIDReuse,
-        version: String?, validating: Bool
+        version: String?, validatingInput: Bool
     ) throws -> (String, JournalPosition) {
         let entry = try registry.orchestrationToStart(named: name, version: version)
         let id = instanceId ?? newInstanceID()
         try payloadLimit.check(input, instanceId: id, step: "input of start")  // before decoding it to validate
-        if validating { try entry.validateInput(input) }
+        if validatingInput { try entry.validateInput(input) }
         let started = HistoryEvent(
             .executionStarted(
                 name: name, input: input, parent: nil, scheduledStart: startAt, executionId: newExecutionID(),
@@ -133,7 +134,7 @@ final class Engine: InstanceHost {
         let launches = try batch.map { request in
             let id = request.instanceId ?? newInstanceID()
             try payloadLimit.check(request.input, instanceId: id, step: "input of start")
-            // No validating decode: batches come from the typed starts only (see `start(...encodedFromInputType:)`).
+            // No validating decode: batches come from the typed starts only (see `start(...validatingInput:)`).
             return try Launch(
                 id: id, entry: entry,
                 started: HistoryEvent(

@@ -68,8 +68,7 @@ import Foundation
     /// observers hear its start and end as from a worker's run. A fault injected instead of the
     /// code (``failure(_:)``) runs nothing, and observers hear no start or end of it.
     public func run() async -> Outcome {
-        guard let observers = item.instance.observers else { return Outcome(kind: await pool.outcome(of: item)) }
-        return Outcome(kind: await pool.observedOutcome(of: item, by: observers))
+        Outcome(kind: await pool.reportedOutcome(of: item))
     }
 
     /// The outcome of the call failing with `error`, as if the activity had thrown it.

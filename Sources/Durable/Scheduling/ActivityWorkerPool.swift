@@ -227,14 +227,14 @@ final class ActivityWorkerPool: Sendable {
     }
 
     private func execute(_ item: ActivityWorkItem) async {
-        if let observers = item.instance.observers { return deliver(await observedOutcome(of: item, by: observers), of: item) }
-        deliver(await outcome(of: item), of: item)
+        deliver(await reportedOutcome(of: item), of: item)
     }
 
-    /// `outcome(of:)` with the call's start and end reported (see
+    /// `outcome(of:)`, with the call's start and end reported when anyone listens (see
     /// ``RuntimeEvent/activityStarted(instanceId:activity:attempt:)``): a worker's run and a
     /// simulation's alike.
-    func observedOutcome(of item: ActivityWorkItem, by observers: RuntimeObservers) async -> HistoryEvent.Kind {
+    func reportedOutcome(of item: ActivityWorkItem) async -> HistoryEvent.Kind {
+        guard let observers = item.instance.observers else { return await outcome(of: item) }
         let id = item.instance.instanceId
         observers.emit(.activityStarted(instanceId: id, activity: item.name, attempt: item.attempt))
         let began = observers.now()

@@ -8,22 +8,11 @@ extension DurableHTTPAPI {
     /// and a body with every management URI for instance `id`, rooted at `baseURL`.
     public func checkStatusResponse(for id: String, baseURL: String) -> ManagementResponse {
         let instance = instanceURI(for: id, baseURL: baseURL)
-        // Durable Functions' URIs end in the same query (its key), after any of their own.
-        let alone = linkQuery.isEmpty ? "" : "?" + linkQuery
-        let after = linkQuery.isEmpty ? "" : "&" + linkQuery
-        let status = instance + alone
-        let body = ManagementJSON.object([
-            ("id", .string(id)),
-            ("statusQueryGetUri", .string(status)),
-            ("sendEventPostUri", .string(instance + "/raiseEvent/{eventName}" + alone)),
-            ("terminatePostUri", .string(instance + "/terminate?reason={text}" + after)),
-            ("suspendPostUri", .string(instance + "/suspend?reason={text}" + after)),
-            ("resumePostUri", .string(instance + "/resume?reason={text}" + after)),
-            ("rewindPostUri", .string(instance + "/rewind?reason={text}" + after)),
-            ("restartPostUri", .string(instance + "/restart" + alone)),
-            ("purgeHistoryDeleteUri", .string(instance + alone)),
-        ])
-        return ManagementResponse(status: 202, json: body, headers: ["Location": status, "Retry-After": "10"])
+        let status = linkQuery.isEmpty ? instance : instance + "?" + linkQuery
+        return ManagementResponse(
+            status: 202,
+            headers: ["Content-Type": ManagementResponse.jsonContentType, "Location": status, "Retry-After": "10"],
+            body: Data(CheckStatusBody.render(id: id, instanceURI: instance, linkQuery: linkQuery)))
     }
 
     /// Where instance `id` lives under the API, rooted at `baseURL`.

@@ -72,9 +72,15 @@ indirect enum ManagementJSON: Sendable, Hashable {
 
     /// `text` as a JSON string. Byte by byte is exact: every byte that needs an escape is ASCII,
     /// and the bytes of other scalars are copied as the UTF-8 they already are.
-    private static func quote(_ text: String, into out: inout [UInt8]) {
+    static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        defer { out.append(UInt8(ascii: "\"")) }
+        escape(text, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `text`'s bytes as the inside of a JSON string. Per byte, so escaping two strings one after
+    /// the other writes the escape of the two joined.
+    static func escape(_ text: String, into out: inout [UInt8]) {
         // Most keys, ids, names and URIs need no escape: copied whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             return out.append(contentsOf: text.utf8)

@@ -65,10 +65,13 @@ public struct ManagementResponse: Sendable, Hashable {
         self.body = body
     }
 
+    /// The `Content-Type` of every JSON body.
+    static let jsonContentType = "application/json; charset=utf-8"
+
     /// A response with a JSON body.
     init(status: Int, json: ManagementJSON, headers: [String: String] = [:]) {
         var headers = headers
-        headers["Content-Type"] = "application/json; charset=utf-8"
+        headers["Content-Type"] = Self.jsonContentType
         self.init(status: status, headers: headers, body: Data(json.bytes))
     }
 

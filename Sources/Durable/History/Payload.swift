@@ -20,6 +20,11 @@ public struct Payload: Sendable, Hashable, Codable {
             self.data = scalar
             return
         }
+        // The common shapes in one walk, exactly as JSONEncoder writes them (see PayloadEncoder).
+        if let encoded = PayloadEncoder.encode(value) {
+            self.data = encoded
+            return
+        }
         // Walked once first, by an encoder that stops at the limit: JSONEncoder would walk a
         // too-deep value to its end before refusing it, and overflow the stack on the way.
         if NestingProbe.exceedsLimit(value) {

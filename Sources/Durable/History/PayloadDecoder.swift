@@ -76,8 +76,10 @@ private struct Parser {
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
-        nodes.reserveCapacity(bytes.count / 4 + 1)
-        memberKeys.reserveCapacity(bytes.count / 8 + 1)
+        // Sized for small payloads, the common case; a 16 MiB string must not reserve 40 bytes
+        // of node per 4 bytes of text up front.
+        nodes.reserveCapacity(min(bytes.count / 4 + 1, 64))
+        memberKeys.reserveCapacity(min(bytes.count / 8 + 1, 32))
     }
 
     /// Whether the bytes are strict RFC 8259 JSON of the kind this decoder takes on.

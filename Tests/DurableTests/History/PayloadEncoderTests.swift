@@ -148,7 +148,7 @@ import Testing
     }
 
     @Test func randomValuesAreWrittenAsJSONEncoderWritesThem() throws {
-        var random = SplitMix(seed: 0x5EED)
+        var random = SplitMix(state: 0x5EED)
         var answered = 0
         for _ in 0..<2_000 {
             let value = Tree.random(&random, depth: 0)
@@ -192,21 +192,21 @@ import Testing
         case array([Tree]), object([(String, Tree)])
 
         static func random(_ random: inout SplitMix, depth: Int) -> Tree {
-            switch random.next(depth > 3 ? 5 : 7) {
+            switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &random) {
             case 0:
                 let pieces = ["a", "B", "é", "/", "\"", "\\", "\n", "\u{1}", "𝄞", " ", "z9", "\u{8}", "\u{C}"]
-                return .string((0..<random.next(5)).map { _ in pieces[random.next(pieces.count)] }.joined())
-            case 1: return .int(Int(truncatingIfNeeded: random.raw()) >> random.next(64))
-            case 2: return .double(Double(bitPattern: random.raw() & 0x7FEF_FFFF_FFFF_FFFF) * (random.next(2) == 0 ? 1 : -1))
-            case 3: return .bool(random.next(2) == 0)
+                return .string((0..<Int.random(in: 0..<5, using: &random)).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &random)] }.joined())
+            case 1: return .int(Int(truncatingIfNeeded: random.next()) >> Int.random(in: 0..<64, using: &random))
+            case 2: return .double(Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF) * (Int.random(in: 0..<2, using: &random) == 0 ? 1 : -1))
+            case 3: return .bool(Int.random(in: 0..<2, using: &random) == 0)
             case 4: return .null
-            case 5: return .array((0..<random.next(4)).map { _ in Tree.random(&random, depth: depth + 1) })
+            case 5: return .array((0..<Int.random(in: 0..<4, using: &random)).map { _ in Tree.random(&random, depth: depth + 1) })
             default:
                 let keys = ["id", "Id", "ID", "a", "b", "aa", "é", "z", "_x", "10", "9", ""]
                 var used = Set<String>()
                 var members: [(String, Tree)] = []
-                for _ in 0..<random.next(5) {
-                    let key = keys[random.next(keys.count)]
+                for _ in 0..<Int.random(in: 0..<5, using: &random) {
+                    let key = keys[Int.random(in: 0..<keys.count, using: &random)]
                     if used.insert(key).inserted { members.append((key, Tree.random(&random, depth: depth + 1))) }
                 }
                 return .object(members)
@@ -230,19 +230,5 @@ import Testing
         }
 
         var description: String { (try? String(decoding: PayloadEncoderTests.reference.encode(self), as: UTF8.self)) ?? "?" }
-    }
-
-    /// A small seeded generator: the sweep is the same on every run.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func raw() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func next(_ bound: Int) -> Int { Int(raw() % UInt64(bound)) }
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 // The contract: when it returns a value, that value is exactly the one `JSONDecoder()` decodes;
 // when it cannot be sure, it returns nil and the caller asks `JSONDecoder`, which produces the
 // real value or the real error. It words no errors of its own: a missing key, a type mismatch or
-// anything `JSONDecoder` treats its own way (`Date`, `Data`, `URL`, `Decimal`, `Float`, `1.0` for an
+// anything `JSONDecoder` treats its own way (`Data`, `URL`, `Decimal`, `Float`, `1.0` for an
 // `Int`, a trailing comma, an escape in a string) is a reason to hand over, not to fail.
 //
 // One file past the usual length: the parser, the document and the three containers share
@@ -30,9 +30,10 @@ enum PayloadDecoder {
         }
     }
 
-    /// The types `JSONDecoder` decodes its own way (its date, data strategies...) instead of by their `init(from:)`.
+    /// The types `JSONDecoder` decodes its own way (its data strategy...) instead of by their
+    /// `init(from:)`. Not `Date`: the default `.deferredToDate` is `Date(from:)`, a `Double`.
     fileprivate static func isSpecialCased<T>(_ type: T.Type) -> Bool {
-        T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self
+        T.self == Data.self || T.self == URL.self || T.self == Decimal.self
     }
 }
 

@@ -8,8 +8,8 @@ import Foundation
 //
 // Its contract is exactness: when it answers, its bytes are exactly `JSONEncoder`'s with
 // `.sortedKeys` (history must not change when Durable does: replays compare activity inputs
-// byte for byte under `InputMismatchPolicy.fail`). Whatever it is not sure of — `Date`, `Data`,
-// `URL`, `Decimal` (which `JSONEncoder` writes its own way), non-finite numbers, a key written
+// byte for byte under `InputMismatchPolicy.fail`). Whatever it is not sure of — `Data`, `URL`,
+// `Decimal` (which `JSONEncoder` writes its own way), non-finite numbers, a key written
 // twice, a container asked for twice in a way `JSONEncoder` merges, a value that encodes
 // nothing, nesting past the limit, an error thrown by the value itself — it leaves to
 // ``Payload/init(encoding:)``'s old path, which then answers as it always did.
@@ -40,8 +40,9 @@ enum PayloadEncoder {
 
     /// Encodes `value` into node `node`, which sits `depth` containers down.
     fileprivate static func encode<T: Encodable>(_ value: T, into node: Int, of tree: Tree, depth: Int, hops: Int) throws {
-        // Types `JSONEncoder` writes its own way, not by their `encode(to:)`.
-        if T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
+        // Types `JSONEncoder` writes its own way, not by their `encode(to:)`. Not `Date`: its
+        // default `.deferredToDate` is `Date.encode(to:)`, a `Double` written as any other.
+        if T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
             throw Unsure()
         }
         // Single value containers add no level but take stack; see `NestingProbe.maxSingleValueRun`.
@@ -72,8 +73,10 @@ private final class Tree {
     @exclusivity(unchecked) var failed = false
 
     init() {
-        nodes = [Node()]
+        // Reserved before the root goes in: `[Node()]` then reserving would allocate twice.
+        nodes = []
         nodes.reserveCapacity(16)
+        nodes.append(Node())
         bytes.reserveCapacity(256)
     }
 

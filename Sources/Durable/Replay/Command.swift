@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A command as the code asks for it, before it has its sequence number. A value, not a closure:
 /// a closure passed through the instance's unchecked entry is re-abstracted, an allocation a step.
@@ -118,4 +119,49 @@ enum InstanceMessage: Sendable {
     /// The store could not record the instance's events (the reason, as text): stop as on
     /// shutdown, recording nothing, and let the host publish the failure to waiters.
     case storageFailure(String)
+}
+
+/// What a cancelled wait was waiting for.
+enum CancelTarget: Sendable {
+    case command(Int)
+    case eventWait(name: String, id: Int)
+}
+
+/// Carries a wait's sequence number or waiter id from the executor to a cancellation handler.
+final class WaitTicket: Sendable {
+    private let storage = Atomic<Int>(-1)
+
+    /// -1 until the wait is registered.
+    var id: Int {
+        get { storage.load(ordering: .acquiring) }
+        set { storage.store(newValue, ordering: .releasing) }
+    }
+}
+
+extension HistoryEvent.Kind {
+    /// The name of a raised event.
+    var eventName: String? {
+        if case .eventRaised(let name, _, _) = self { return name }
+        return nil
+    }
+
+    /// Events that act on a suspended instance instead of waiting for it to resume.
+    var isLifecycleChange: Bool {
+        switch self {
+        case .executionSuspended, .executionResumed, .executionTerminated: true
+        default: false
+        }
+    }
+
+    /// Whether this result event is the kind of answer `command` expects.
+    func answers(_ command: Command) -> Bool {
+        switch (self, command) {
+        case (.taskCompleted, .activity), (.taskFailed, .activity),
+            (.subOrchestrationCompleted, .subOrchestration), (.subOrchestrationFailed, .subOrchestration),
+            (.timerFired, .timer):
+            true
+        default:
+            false
+        }
+    }
 }

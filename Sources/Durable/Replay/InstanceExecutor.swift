@@ -18,6 +18,9 @@ import Darwin
 /// task jobs on the generic executor (so nonisolated code does not hop at every async call). It drains run-until-idle: jobs first, and only when no job is left does it hand the
 /// instance the next message (a history event). So each event is followed by a full drain, and the
 /// interleaving of the code is a pure function of the history.
+///
+/// (This file is over 400 lines: the queue's state, its two entrances, the drain loop and the
+/// thread marks it sets are one lock-and-thread protocol, reviewed together.)
 final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     // @unchecked: `state` is guarded by its mutex, `drainingThread` is atomic, and `instance` and
     // `jobsLeftInBatch` are only touched before the executor is shared and by the thread draining it.
@@ -456,42 +459,6 @@ extension InstanceExecutor.State {
     }
 }
 
-/// A FIFO queue that pops from the front in O(1).
-///
-/// A message that arrives at an empty queue waits inline: most instances have one message at a
-/// time (a result, a fired timer, a raised event), so most never allocate the array.
-struct MessageQueue {
-    /// Older than everything in `storage`: it is only filled while `storage` is empty.
-    private var first: InstanceMessage?
-    private var storage: [InstanceMessage] = []
-    private var head = 0
-
-    var isEmpty: Bool { first == nil && head == storage.count }
-
-    mutating func append(_ message: InstanceMessage) {
-        if first == nil, head == storage.count {
-            first = message
-        } else {
-            storage.append(message)
-        }
-    }
-
-    mutating func popFirst() -> InstanceMessage? {
-        if let message = first {
-            first = nil
-            return message
-        }
-        guard head < storage.count else { return nil }
-        let message = storage[head]
-        head += 1
-        if head == storage.count {
-            storage.removeAll(keepingCapacity: storage.count < 1024)
-            head = 0
-        }
-        return message
-    }
-}
-
 private func currentThreadID() -> UInt {
     #if canImport(Darwin)
     UInt(bitPattern: pthread_self())
@@ -521,26 +488,5 @@ enum DrainingThread {
     fileprivate static var mark: UnsafeMutableRawPointer? {
         get { key.value }
         set { key.value = newValue }
-    }
-}
-
-/// A per-thread value: a flag, or a pointer.
-final class ThreadLocalKey: Sendable {
-    private let key: pthread_key_t
-
-    init() {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        self.key = key
-    }
-
-    var value: UnsafeMutableRawPointer? {
-        get { pthread_getspecific(key) }
-        set { pthread_setspecific(key, newValue) }
-    }
-
-    var isSet: Bool {
-        get { pthread_getspecific(key) != nil }
-        set { pthread_setspecific(key, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
     }
 }

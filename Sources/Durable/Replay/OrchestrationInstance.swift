@@ -1,11 +1,14 @@
 import Foundation
-import Synchronization
 
 /// One running orchestration instance: an actor whose executor is its own ``InstanceExecutor``.
 ///
 /// The orchestration's code runs in a task that prefers that executor, so the code and the actor
 /// share one thread of control. Commands the code issues are matched against the stored history
 /// by sequence number; results come back as mailbox messages, one per drain.
+//
+// One file past the usual length, on purpose: the replay state below is `private` to the actor,
+// and every transition (issue, deliver, resolve, cancel, finish, end) reads and writes it. Split
+// across files, Swift would make it visible to the whole module, where nothing else may touch it.
 actor OrchestrationInstance {
     nonisolated let instanceId: String
     /// The execution this actor runs (its `ExecutionStarted`'s id). An actor runs one execution:
@@ -824,50 +827,5 @@ actor OrchestrationInstance {
         let waiters = eventWaiters.values.joined()
         eventWaiters.removeAll()
         for waiter in waiters { waiter.continuation.resume(throwing: error) }
-    }
-}
-
-/// What a cancelled wait was waiting for.
-enum CancelTarget: Sendable {
-    case command(Int)
-    case eventWait(name: String, id: Int)
-}
-
-/// Carries a wait's sequence number or waiter id from the executor to a cancellation handler.
-final class WaitTicket: Sendable {
-    private let storage = Atomic<Int>(-1)
-
-    /// -1 until the wait is registered.
-    var id: Int {
-        get { storage.load(ordering: .acquiring) }
-        set { storage.store(newValue, ordering: .releasing) }
-    }
-}
-
-extension HistoryEvent.Kind {
-    /// The name of a raised event.
-    var eventName: String? {
-        if case .eventRaised(let name, _, _) = self { return name }
-        return nil
-    }
-
-    /// Events that act on a suspended instance instead of waiting for it to resume.
-    var isLifecycleChange: Bool {
-        switch self {
-        case .executionSuspended, .executionResumed, .executionTerminated: true
-        default: false
-        }
-    }
-
-    /// Whether this result event is the kind of answer `command` expects.
-    func answers(_ command: Command) -> Bool {
-        switch (self, command) {
-        case (.taskCompleted, .activity), (.taskFailed, .activity),
-            (.subOrchestrationCompleted, .subOrchestration), (.subOrchestrationFailed, .subOrchestration),
-            (.timerFired, .timer):
-            true
-        default:
-            false
-        }
     }
 }

@@ -19,17 +19,17 @@ import Foundation
 enum PayloadEncoder {
     /// `value`'s JSON, or `nil` when only `JSONEncoder` can say (see the contract above).
     static func encode<Value: Encodable>(_ value: Value) -> Data? {
-        let tree = Tree()
+        let tree = TreeCache.take()
+        defer { TreeCache.give(tree) }
         do {
             try Self.encode(value, into: 0, of: tree, depth: 0, hops: 0)
         } catch {
             return nil
         }
         guard !tree.failed else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(tree.bytes.count + 2 * tree.nodes.count)
-        guard tree.write(0, into: &out) else { return nil }
-        return Data(out)
+        tree.output.reserveCapacity(tree.bytes.count + 2 * tree.nodes.count)
+        guard tree.write(0, into: &tree.output) else { return nil }
+        return Data(tree.output)
     }
 
     /// Thrown to stop the walk: the answer is `JSONEncoder`'s.
@@ -52,6 +52,24 @@ enum PayloadEncoder {
     }
 }
 
+/// One ``Tree`` per thread, reused: its arrays keep their capacity, so most encodings allocate
+/// nothing but their `Data`. Taken while in use, so an encoding nested in another's `encode(to:)`
+/// (a value that makes a `Payload` of a part of itself) gets a new tree instead of sharing one.
+private enum TreeCache {
+    private static let key = ThreadLocalKey(ownsObjects: true)
+
+    static func take() -> Tree {
+        guard let raw = key.value else { return Tree() }
+        key.value = nil
+        return Unmanaged<Tree>.fromOpaque(raw).takeRetainedValue()
+    }
+
+    static func give(_ tree: Tree) {
+        guard key.value == nil, tree.reset() else { return }
+        key.value = Unmanaged.passRetained(tree).toOpaque()
+    }
+}
+
 /// The value being written, as nodes: object members and array elements are linked lists of
 /// nodes; scalars and keys are byte ranges of `bytes`. Objects are sorted only when written.
 private final class Tree {
@@ -71,6 +89,10 @@ private final class Tree {
     @exclusivity(unchecked) var bytes: [UInt8] = []
     /// Set by calls that cannot throw (a container asked for in a way not answered here).
     @exclusivity(unchecked) var failed = false
+    /// The JSON, as `write` appends it.
+    @exclusivity(unchecked) var output: [UInt8] = []
+    /// The members of the objects being written, innermost last: sorted here, not in an array each.
+    @exclusivity(unchecked) private var members: [Int] = []
 
     init() {
         // Reserved before the root goes in: `[Node()]` then reserving would allocate twice.
@@ -78,6 +100,20 @@ private final class Tree {
         nodes.reserveCapacity(16)
         nodes.append(Node())
         bytes.reserveCapacity(256)
+        output.reserveCapacity(256)
+    }
+
+    /// Empties the tree for the next value, keeping its capacity; `false` when it grew too large
+    /// to be worth keeping for a thread's next small value.
+    func reset() -> Bool {
+        guard nodes.capacity <= 1_024, bytes.capacity <= 16_384, output.capacity <= 32_768 else { return false }
+        nodes.removeAll(keepingCapacity: true)
+        nodes.append(Node())
+        bytes.removeAll(keepingCapacity: true)
+        output.removeAll(keepingCapacity: true)
+        members.removeAll(keepingCapacity: true)
+        failed = false
+        return true
     }
 
     /// Makes `node` a container of `kind`, or marks the walk failed.
@@ -147,17 +183,22 @@ private final class Tree {
             }
             out.append(UInt8(ascii: "]"))
         case .object:
-            var members: [Int] = []
+            // This object's members go on top of the stack of those being written, and come off
+            // when it is done; the members of objects inside it go above them meanwhile.
+            let base = members.count
+            defer { members.removeSubrange(base...) }
             var child = node.first
             while child >= 0 {
                 members.append(child)
                 child = nodes[child].next
             }
             // `.sortedKeys` on Linux: by the keys' UTF-8 bytes.
-            members.sort { key(of: $0).lexicographicallyPrecedes(key(of: $1)) }
+            members[base...].sort { key(of: $0).lexicographicallyPrecedes(key(of: $1)) }
+            let end = members.count
             out.append(UInt8(ascii: "{"))
-            for (position, member) in members.enumerated() {
-                if position > 0 {
+            for position in base..<end {
+                let member = members[position]
+                if position > base {
                     // A key written twice: `JSONEncoder` keeps one of them, by rules not copied here.
                     guard !key(of: members[position - 1]).elementsEqual(key(of: member)) else { return false }
                     out.append(UInt8(ascii: ","))

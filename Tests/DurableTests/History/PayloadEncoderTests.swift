@@ -144,6 +144,27 @@ import Testing
         #expect(PayloadEncoder.encode(Chain(depth: 100_000)) == nil)
     }
 
+    @Test func anEncodingInsideAnotherGetsItsOwnTree() throws {
+        // Each thread reuses one tree; a value that encodes a payload of its own part in the
+        // middle of its `encode(to:)` must neither see nor spoil the outer walk.
+        struct Nesting: Encodable {
+            var inner: [String: Int]
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: AnyKey.self)
+                try container.encode(1, forKey: AnyKey("z"))
+                let innerJSON = try Payload(encoding: inner).text
+                try container.encode(innerJSON, forKey: AnyKey("inner"))
+                try container.encode(["b": 2, "a": 1], forKey: AnyKey("a"))
+            }
+        }
+        let value = Nesting(inner: ["y": 2, "x": [1, 2].count])
+        try expectSame(value)
+        #expect(try Payload(encoding: value).text == #"{"a":{"a":1,"b":2},"inner":"{\"x\":2,\"y\":2}","z":1}"#)
+        // A tree grown past what is worth keeping is dropped; the next value is still right.
+        try expectSame(Dictionary(uniqueKeysWithValues: (0..<5_000).map { ("key \($0)", $0) }))
+        try expectSame(["after": [true, false]])
+    }
+
     @Test func datesAreAnsweredWithJSONEncodersBytes() throws {
         // `.deferredToDate` (the default) writes a date as its `Double`, which is answered here.
         struct Dated: Codable { var at: Date; var maybe: Date? }

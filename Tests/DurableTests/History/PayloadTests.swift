@@ -20,6 +20,20 @@ import Testing
         #expect(try payload.decode(Bool.self) == value)
     }
 
+    @Test(arguments: ["", "a", "fourteen bytes", "fifteen bytes!!", String(repeating: "long ", count: 200), "~ !#$%&'()*+,-.:;<=>?@[]^_`{|}"])
+    func plainStringsAreTheCodersJSON(_ value: String) throws {
+        let payload = try Payload(encoding: value)
+        #expect(payload.data == (try JSONEncoder().encode(value)))
+        #expect(try payload.decode(String.self) == value)
+    }
+
+    /// Written before `JSONEncoder` was matched byte for byte, and kept: histories hold these bytes,
+    /// and replays compare activity inputs byte for byte.
+    @Test func aSlashInAPlainStringStaysUnescaped() throws {
+        #expect(try Payload(encoding: "a/b").data == Data(#""a/b""#.utf8))
+        #expect(try Payload(encoding: "a/b").decode(String.self) == "a/b")
+    }
+
     @Test(arguments: ["", "plain", "with \"quotes\"", "back\\slash", "tab\tand newline\n", "é ünïcode ✓"])
     func stringsRoundTrip(_ value: String) throws {
         let payload = try Payload(encoding: value)

@@ -19,8 +19,9 @@ import Foundation
 enum PayloadEncoder {
     /// `value`'s JSON, or `nil` when only `JSONEncoder` can say (see the contract above).
     static func encode<Value: Encodable>(_ value: Value) -> Data? {
-        let tree = TreeCache.take()
-        defer { TreeCache.give(tree) }
+        // A new tree each time, not one kept per thread: an encoder a value keeps past its
+        // `encode(to:)` (Swift does not forbid it) could then write into another value's payload.
+        let tree = Tree()
         do {
             try Self.encode(value, into: 0, of: tree, depth: 0, hops: 0)
         } catch {
@@ -49,24 +50,6 @@ enum PayloadEncoder {
         guard !tree.failed, hops < NestingProbe.maxSingleValueRun else { throw Unsure() }
         try value.encode(to: NodeEncoder(tree: tree, node: node, depth: depth, hops: hops + 1))
         guard !tree.failed, tree.nodes[node].kind != .empty else { throw Unsure() }
-    }
-}
-
-/// One ``Tree`` per thread, reused: its arrays keep their capacity, so most encodings allocate
-/// nothing but their `Data`. Taken while in use, so an encoding nested in another's `encode(to:)`
-/// (a value that makes a `Payload` of a part of itself) gets a new tree instead of sharing one.
-private enum TreeCache {
-    private static let key = ThreadLocalKey(ownsObjects: true)
-
-    static func take() -> Tree {
-        guard let raw = key.value else { return Tree() }
-        key.value = nil
-        return Unmanaged<Tree>.fromOpaque(raw).takeRetainedValue()
-    }
-
-    static func give(_ tree: Tree) {
-        guard key.value == nil, tree.reset() else { return }
-        key.value = Unmanaged.passRetained(tree).toOpaque()
     }
 }
 
@@ -100,20 +83,6 @@ private final class Tree {
         nodes.reserveCapacity(16)
         nodes.append(Node())
         bytes.reserveCapacity(256)
-        output.reserveCapacity(256)
-    }
-
-    /// Empties the tree for the next value, keeping its capacity; `false` when it grew too large
-    /// to be worth keeping for a thread's next small value.
-    func reset() -> Bool {
-        guard nodes.capacity <= 1_024, bytes.capacity <= 16_384, output.capacity <= 32_768 else { return false }
-        nodes.removeAll(keepingCapacity: true)
-        nodes.append(Node())
-        bytes.removeAll(keepingCapacity: true)
-        output.removeAll(keepingCapacity: true)
-        members.removeAll(keepingCapacity: true)
-        failed = false
-        return true
     }
 
     /// Makes `node` a container of `kind`, or marks the walk failed.

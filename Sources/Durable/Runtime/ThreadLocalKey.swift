@@ -10,21 +10,9 @@ import Darwin
 final class ThreadLocalKey: Sendable {
     private let key: pthread_key_t
 
-    /// With `ownsObjects`, each thread's value is a retained object (`Unmanaged.passRetained`),
-    /// released when the thread ends.
-    init(ownsObjects: Bool = false) {
+    init() {
         var key = pthread_key_t()
-        if ownsObjects {
-            #if canImport(Darwin)
-            pthread_key_create(&key) { Unmanaged<AnyObject>.fromOpaque($0).release() }
-            #else
-            pthread_key_create(&key) { raw in
-                if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
-            }
-            #endif
-        } else {
-            pthread_key_create(&key, nil)
-        }
+        pthread_key_create(&key, nil)
         self.key = key
     }
 

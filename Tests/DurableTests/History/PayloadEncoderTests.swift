@@ -145,8 +145,8 @@ import Testing
     }
 
     @Test func anEncodingInsideAnotherGetsItsOwnTree() throws {
-        // Each thread reuses one tree; a value that encodes a payload of its own part in the
-        // middle of its `encode(to:)` must neither see nor spoil the outer walk.
+        // A value that encodes a payload of its own part in the middle of its `encode(to:)`
+        // must neither see nor spoil the outer walk.
         struct Nesting: Encodable {
             var inner: [String: Int]
             func encode(to encoder: any Encoder) throws {
@@ -160,9 +160,39 @@ import Testing
         let value = Nesting(inner: ["y": 2, "x": [1, 2].count])
         try expectSame(value)
         #expect(try Payload(encoding: value).text == #"{"a":{"a":1,"b":2},"inner":"{\"x\":2,\"y\":2}","z":1}"#)
-        // A tree grown past what is worth keeping is dropped; the next value is still right.
+        // A large value, then a small one.
         try expectSame(Dictionary(uniqueKeysWithValues: (0..<5_000).map { ("key \($0)", $0) }))
         try expectSame(["after": [true, false]])
+    }
+
+    @Test func anEncoderKeptPastItsValueCannotWriteIntoAnotherPayload() throws {
+        // Swift does not stop a value keeping its encoder; writing through it later must not
+        // reach the payload being encoded then (it would, were trees reused between encodings).
+        final class Kept: @unchecked Sendable { var encoder: (any Encoder)? }
+        let kept = Kept()
+        struct Keeper: Encodable {
+            let kept: Kept
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: AnyKey.self)
+                try container.encode(1, forKey: AnyKey("kept"))
+                kept.encoder = encoder
+            }
+        }
+        struct Writer: Encodable {
+            let kept: Kept
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: AnyKey.self)
+                try container.encode("b", forKey: AnyKey("b"))
+                if let old = kept.encoder {
+                    var stale = old.container(keyedBy: AnyKey.self)
+                    try stale.encode("stale", forKey: AnyKey("x"))
+                    try stale.encode([1, 2, 3], forKey: AnyKey("y"))
+                }
+                try container.encode("a", forKey: AnyKey("a"))
+            }
+        }
+        #expect(try Payload(encoding: Keeper(kept: kept)).text == #"{"kept":1}"#)
+        #expect(try Payload(encoding: Writer(kept: kept)).text == #"{"a":"a","b":"b"}"#)
     }
 
     @Test func datesAreAnsweredWithJSONEncodersBytes() throws {

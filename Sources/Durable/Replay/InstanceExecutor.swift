@@ -68,10 +68,16 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
     /// would give the instance a side table and make every retain of it slow. The instance clears
     /// it when it ends, which breaks the cycle.
     var instance: OrchestrationInstance?
+    /// The instance's id and its host's identity, immutable so the step watchdog may read them
+    /// from its own thread (``instance`` is the draining thread's).
+    let instanceId: String
+    let host: ObjectIdentifier
 
     /// `pendingStart`: a new execution's first records, not appended yet (see ``recordStart(_:)``);
     /// `nil` for one whose history is stored.
-    init(scheduling: Scheduling, pendingStart: ExecutionLifecycle.PendingStart? = nil) {
+    init(instanceId: String, host: ObjectIdentifier, scheduling: Scheduling, pendingStart: ExecutionLifecycle.PendingStart? = nil) {
+        self.instanceId = instanceId
+        self.host = host
         self.scheduling = scheduling
         self.state = Mutex(State(lifecycle: ExecutionLifecycle(pendingStart: pendingStart)))
         taskLane.owner = self
@@ -363,6 +369,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                 CrashNote.prepareCurrentThread()  // while instances recover: room to note a stack overflow
                 instance?.run()
             case .jobs:
+                let watched = RunningSteps.enter(self)
                 for (index, queued) in batch.enumerated() {
                     jobsLeftInBatch = batch.count - index - 1
                     jobsRun &+= 1
@@ -374,6 +381,7 @@ final class InstanceExecutor: SerialExecutor, @unchecked Sendable {
                     }
                 }
                 runningJob.store(0, ordering: .relaxed)
+                RunningSteps.leave(watched.slot, restoring: watched.previous)
                 batch.removeAll(keepingCapacity: true)
             case .replay:
                 // History events are read straight from the instance's log, not through the mailbox.

@@ -106,7 +106,8 @@ actor OrchestrationInstance {
         var budget = HistoryBudget(limit: host.historyLimit)
         if let started = history.first { _ = budget.add(started.kind.countedSize) }
         self.historyBudget = budget
-        self.executor = InstanceExecutor(scheduling: scheduling ?? host.drainScheduling, pendingStart: pendingStart)
+        self.executor = InstanceExecutor(
+            instanceId: instanceId, host: ObjectIdentifier(host), scheduling: scheduling ?? host.drainScheduling, pendingStart: pendingStart)
         // A scheduled instance's code starts at its scheduled time, which history holds; so `now` is that.
         let created = history.first?.timestamp ?? host.now()
         if case .executionStarted(_, _, _, _, let executionId, _) = history.first?.kind {

@@ -167,9 +167,10 @@ extension Engine {
 
     /// One page of the instances matching `query`, ordered by instance id.
     func list(_ query: InstanceQuery) -> InstancePage {
-        let matching = table.withLock { table in
-            table.records.values.lazy.map(\.status).filter(query.matches).sorted { $0.instanceId < $1.instanceId }
-        }
+        // Sorted after the lock is released: with many instances the sort is the long part, and
+        // every start and status read waits for the table's lock.
+        let matching = table.withLock { table in Array(table.records.values.lazy.map(\.status).filter(query.matches)) }
+            .sorted { $0.instanceId < $1.instanceId }
         let pageSize = max(1, query.pageSize)
         let page = Array(matching.prefix(pageSize))
         return InstancePage(

@@ -11,6 +11,8 @@ struct InstanceTable {
     var background: [Task<Void, Never>] = []
     /// The step watchdog's timer (see `Engine.startStepWatchdog`), if it runs.
     var watchdog: (any DispatchSourceTimer)?
+    /// The steps the watchdog saw running at its last look (see `Engine.checkSteps`).
+    var watchedSteps: [WatchedStep] = []
     private var nextWaiterID = 0
 
     /// Applies `change` to the instance's status and returns the waiters it satisfies.
@@ -127,9 +129,6 @@ final class InstanceRecord: @unchecked Sendable {
     /// Deliveries that found `live`'s mailbox closed: it ended, and they wait to learn what comes
     /// next (a continue-as-new's execution, or the end) before they try again.
     var handoffWaiters: [CheckedContinuation<Void, Never>] = []
-    /// The step of the live execution's code the watchdog saw running at its last look, and since
-    /// when (see `Engine.checkSteps`).
-    var watchedStep: (step: UInt64, since: Date)?
 
     init(status: InstanceStatus, live: OrchestrationInstance? = nil) {
         self.status = status

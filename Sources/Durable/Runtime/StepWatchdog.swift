@@ -4,8 +4,9 @@ import Foundation
 /// as Temporal reports a "potential deadlock": a line in the log and
 /// ``InstanceStatus/stalledSince``, nothing recorded.
 ///
-/// It looks at every live instance four times per limit, and costs the drains only a relaxed
-/// store per job. It runs on a Dispatch timer of its own, on the wall clock: not on the Swift
+/// It looks four times per limit at the executors some thread runs code for now
+/// (``RunningSteps``), and costs the drains a relaxed store per job and two uncontended locks
+/// per batch of jobs. It runs on a Dispatch timer of its own, on the wall clock: not on the Swift
 /// concurrency pool, which the very steps it looks for can block (a drain often runs on the
 /// thread that delivered an activity's result, a pool thread), and not on the runtime's clock,
 /// where a ``ManualClock`` would count it among the sleepers a test waits for. Tests drive
@@ -21,25 +22,39 @@ extension Engine {
     }
 
     /// One look, at `now`: a step seen running at two looks `limit` apart is stalled.
+    ///
+    /// It looks only at the executors some thread runs code for now (``RunningSteps``): what it
+    /// costs, and how long it holds the table's lock, grows with the threads, not the instances.
     func checkSteps(limit: Duration, at now: Date) {
+        let engine = ObjectIdentifier(self)
+        let running = RunningSteps.executors().compactMap { executor -> WatchedStep? in
+            guard executor.host == engine, let step = executor.currentStep else { return nil }
+            return WatchedStep(executor: executor, step: step, since: now)
+        }
         let stalled = table.withLock { table -> [(id: String, since: Date)] in
+            var next: [WatchedStep] = []
             var stalled: [(id: String, since: Date)] = []
-            for record in table.records.values {
-                guard let step = record.live?.executor.currentStep else {
-                    record.watchedStep = nil
-                    record.status.stalledSince = nil
-                    continue
+            for var seen in running {
+                if let earlier = table.watchedSteps.first(where: { $0.executor === seen.executor && $0.step == seen.step }) {
+                    seen = earlier
                 }
-                guard let watched = record.watchedStep, watched.step == step else {
-                    record.watchedStep = (step, now)
-                    record.status.stalledSince = nil
-                    continue
+                if !seen.isReported, now.timeIntervalSince(seen.since) >= limit.timeInterval,
+                    let record = table.records[seen.executor.instanceId], record.live?.executor === seen.executor
+                {
+                    record.status.stalledSince = seen.since
+                    seen.isReported = true
+                    stalled.append((seen.executor.instanceId, seen.since))
                 }
-                if record.status.stalledSince == nil, now.timeIntervalSince(watched.since) >= limit.timeInterval {
-                    record.status.stalledSince = watched.since
-                    stalled.append((record.status.instanceId, watched.since))
+                next.append(seen)
+            }
+            // A reported step no longer running (returned, or its instance ended) is cleared.
+            for earlier in table.watchedSteps where earlier.isReported {
+                guard !next.contains(where: { $0.executor === earlier.executor && $0.step == earlier.step }) else { continue }
+                if let record = table.records[earlier.executor.instanceId], record.status.stalledSince == earlier.since {
+                    record.status.stalledSince = nil
                 }
             }
+            table.watchedSteps = next
             return stalled
         }
         for (id, since) in stalled {
@@ -48,4 +63,13 @@ extension Engine {
                     + " loop or a deadlock in its code?). Orchestration code must not block: do blocking work in an activity.")
         }
     }
+}
+
+/// A step the watchdog saw running, and since when. It keeps its executor, so a later look
+/// compares the same object, not a new one at a freed one's address.
+struct WatchedStep {
+    let executor: InstanceExecutor
+    let step: UInt64
+    let since: Date
+    var isReported = false
 }

@@ -158,23 +158,53 @@ extension Engine {
     func purgeFinished(olderThan retention: Duration) {
         let cutoff = now().addingTimeInterval(-retention.timeInterval)
         let expired = table.withLock { table in
-            table.records.values.map(\.status).filter { $0.runtimeStatus.isFinished && $0.lastUpdatedAt <= cutoff }
-                .map(\.instanceId)
+            table.records.values.compactMap { record in
+                record.status.runtimeStatus.isFinished && record.status.lastUpdatedAt <= cutoff ? record.status.instanceId : nil
+            }
         }
         // Nobody waits for these: one that a crash brings back is expired still, and purged again.
         for id in expired { _ = try? forget(id) }
     }
 
     /// One page of the instances matching `query`, ordered by instance id.
+    ///
+    /// Every start and status read waits for the table's lock, so under it this only picks the
+    /// matching records (reading a few fields of each, copying no status) and, once the page is
+    /// chosen, copies its statuses. With 76,000 instances a list held the lock 60–200 ms while it
+    /// copied every status; a dashboard refreshing it stalled the whole runtime.
     func list(_ query: InstanceQuery) -> InstancePage {
-        // Sorted after the lock is released: with many instances the sort is the long part, and
-        // every start and status read waits for the table's lock.
-        let matching = table.withLock { table in Array(table.records.values.lazy.map(\.status).filter(query.matches)) }
-            .sorted { $0.instanceId < $1.instanceId }
         let pageSize = max(1, query.pageSize)
-        let page = Array(matching.prefix(pageSize))
+        let matching = table.withLock { table in
+            table.records.values.compactMap { record in
+                query.matches(record.status) ? (id: record.status.instanceId, record: record) : nil
+            }
+        }
+        let page = Self.smallestIds(pageSize, of: matching)
+        // One that changed since so that it no longer matches (it finished, say) is left out; the
+        // token still points past it.
+        let statuses = table.withLock { _ in page.compactMap { query.matches($0.record.status) ? $0.record.status : nil } }
         return InstancePage(
-            instances: page, continuationToken: matching.count > pageSize ? page.last?.instanceId : nil)
+            instances: statuses, continuationToken: matching.count > pageSize ? page.last?.id : nil)
+    }
+
+    /// The `count` entries with the smallest ids, in order: one pass keeping a sorted page, so a
+    /// page of 100 out of 100,000 costs about one comparison per entry, not a full sort.
+    static func smallestIds<T>(_ count: Int, of entries: [(id: String, record: T)]) -> [(id: String, record: T)] {
+        guard entries.count > count else { return entries.sorted { $0.id < $1.id } }
+        var page: [(id: String, record: T)] = []
+        page.reserveCapacity(count + 1)
+        for entry in entries {
+            if page.count == count, let last = page.last, entry.id >= last.id { continue }
+            var low = 0
+            var high = page.count
+            while low < high {
+                let middle = (low + high) / 2
+                if page[middle].id < entry.id { low = middle + 1 } else { high = middle }
+            }
+            page.insert(entry, at: low)
+            if page.count > count { page.removeLast() }
+        }
+        return page
     }
 
     /// Suspends until the instance's status satisfies `condition`, and returns that status.
@@ -239,7 +269,9 @@ public struct InstanceQuery: Sendable, Hashable {
         self.continuationToken = continuationToken
     }
 
-    func matches(_ status: InstanceStatus) -> Bool {
+    /// Whether the status matches; it reads the few fields it needs, so a caller can pass a
+    /// record's status in place without copying it.
+    func matches(_ status: borrowing InstanceStatus) -> Bool {
         if let statuses, !statuses.contains(status.runtimeStatus) { return false }
         if let createdFrom, status.createdAt < createdFrom { return false }
         if let createdBefore, status.createdAt >= createdBefore { return false }

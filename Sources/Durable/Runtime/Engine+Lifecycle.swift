@@ -54,14 +54,13 @@ extension Engine {
     /// Links written before executions had ids match a parent execution without one.
     @discardableResult
     private func terminateDescendants(of id: String, reason: String?) async -> Bool {
-        let children = table.withLock { table -> [String] in
-            guard let execution = table.records[id]?.status.executionId else { return [] }
-            return table.records.values.filter { record in
-                record.status.parent.map { $0.instanceId == id && $0.executionId == execution } == true
-                    && (!record.status.runtimeStatus.isFinished || record.status.runtimeStatus == .terminated)
-            }
-            .map(\.status.instanceId).sorted()
+        guard let execution = table.withLock({ $0.records[id]?.status.executionId }) else { return false }
+        let children = walkRecords { record in
+            record.status.parent.map { $0.instanceId == id && $0.executionId == execution } == true
+                && (!record.status.runtimeStatus.isFinished || record.status.runtimeStatus == .terminated)
+                ? record.status.instanceId : nil
         }
+        .sorted()
         var terminatedAny = false
         for child in children {
             // A child may finish on its own meanwhile, or have nothing left to terminate: not an error here.
@@ -157,10 +156,8 @@ extension Engine {
 
     func purgeFinished(olderThan retention: Duration) {
         let cutoff = now().addingTimeInterval(-retention.timeInterval)
-        let expired = table.withLock { table in
-            table.records.values.compactMap { record in
-                record.status.runtimeStatus.isFinished && record.status.lastUpdatedAt <= cutoff ? record.status.instanceId : nil
-            }
+        let expired = walkRecords { record in
+            record.status.runtimeStatus.isFinished && record.status.lastUpdatedAt <= cutoff ? record.status.instanceId : nil
         }
         // Nobody waits for these: one that a crash brings back is expired still, and purged again.
         for id in expired { _ = try? forget(id) }
@@ -168,40 +165,44 @@ extension Engine {
 
     /// One page of the instances matching `query`, ordered by instance id.
     ///
-    /// Every start and status read waits for the table's lock, so under it this only picks the
-    /// matching records (reading a few fields of each, copying no status) and, once the page is
-    /// chosen, copies its statuses. With 76,000 instances a list held the lock 60–200 ms while it
-    /// copied every status; a dashboard refreshing it stalled the whole runtime.
+    /// Every start and status read waits for the table's lock, so this walks the records in
+    /// pieces (``walkRecords(_:)``), keeping only the matching ids, chooses the page outside the
+    /// lock, and copies just its statuses. A list used to copy every status under the lock: with
+    /// 100,000 instances a dashboard refreshing it stalled the whole runtime for 200–350 ms.
     func list(_ query: InstanceQuery) -> InstancePage {
         let pageSize = max(1, query.pageSize)
-        let matching = table.withLock { table in
-            table.records.values.compactMap { record in
-                query.matches(record.status) ? (id: record.status.instanceId, record: record) : nil
-            }
-        }
+        let matching = walkRecords { record in query.matches(record.status) ? record.status.instanceId : nil }
         let page = Self.smallestIds(pageSize, of: matching)
-        // One that changed since so that it no longer matches (it finished, say) is left out; the
-        // token still points past it.
-        let statuses = table.withLock { _ in page.compactMap { query.matches($0.record.status) ? $0.record.status : nil } }
-        return InstancePage(
-            instances: statuses, continuationToken: matching.count > pageSize ? page.last?.id : nil)
+        // One that changed meanwhile so that it no longer matches (it finished, was purged) is
+        // left out; the token still points past it.
+        let statuses = table.withLock { table in
+            page.compactMap { id in table.records[id].flatMap { query.matches($0.status) ? $0.status : nil } }
+        }
+        return InstancePage(instances: statuses, continuationToken: matching.count > pageSize ? page.last : nil)
     }
 
-    /// The `count` entries with the smallest ids, in order: one pass keeping a sorted page, so a
-    /// page of 100 out of 100,000 costs about one comparison per entry, not a full sort.
-    static func smallestIds<T>(_ count: Int, of entries: [(id: String, record: T)]) -> [(id: String, record: T)] {
-        guard entries.count > count else { return entries.sorted { $0.id < $1.id } }
-        var page: [(id: String, record: T)] = []
+    /// The `count` smallest distinct ids, in order: one pass keeping a sorted page, so a page of
+    /// 100 out of 100,000 costs about one comparison per id, not a full sort. (A walk can see an
+    /// id twice: one removed and added again meanwhile.)
+    static func smallestIds(_ count: Int, of ids: [String]) -> [String] {
+        // A large page sorts: each insertion moves up to `count` ids.
+        if count > 256 || ids.count <= count {
+            var sorted = ids.sorted()
+            sorted.removeDuplicates()
+            return Array(sorted.prefix(count))
+        }
+        var page: [String] = []
         page.reserveCapacity(count + 1)
-        for entry in entries {
-            if page.count == count, let last = page.last, entry.id >= last.id { continue }
+        for id in ids {
+            if page.count == count, let last = page.last, id >= last { continue }
             var low = 0
             var high = page.count
             while low < high {
                 let middle = (low + high) / 2
-                if page[middle].id < entry.id { low = middle + 1 } else { high = middle }
+                if page[middle] < id { low = middle + 1 } else { high = middle }
             }
-            page.insert(entry, at: low)
+            if low < page.count, page[low] == id { continue }
+            page.insert(id, at: low)
             if page.count > count { page.removeLast() }
         }
         return page
@@ -287,4 +288,16 @@ public struct InstancePage: Sendable, Hashable {
     public var instances: [InstanceStatus]
     /// Pass this as the next query's `continuationToken` to get the next page; `nil` on the last page.
     public var continuationToken: String?
+}
+
+extension [String] {
+    /// Removes the neighbours equal to the id before them (all duplicates, in a sorted array).
+    fileprivate mutating func removeDuplicates() {
+        var kept = 0
+        for index in indices where index == 0 || self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
+    }
 }

@@ -73,7 +73,7 @@ extension Engine {
             record.status.failure = FailureDetails(
                 DurableError.instanceQuarantined(instanceId: quarantine.instanceId, reason: quarantine.reason))
         }
-        table.withLock { $0.records.merge(records) { _, loaded in loaded } }
+        table.withLock { $0.records.merge(records) }  // a loaded record replaces one with its id
         for item in later { run(item.instance, status: item.status) }
         runRecovery(plan, found: found, items: items)
         // A crash may have come between a send's record and its delivery: every send goes again,

@@ -2,7 +2,7 @@ import Foundation
 
 /// Every instance the runtime knows, with whoever waits for a change in one of them.
 struct InstanceTable {
-    var records: [String: InstanceRecord] = [:]
+    var records = InstanceRecords()
     /// Running, draining, closing or closed (see ``RuntimeLifecycle``).
     var lifecycle = RuntimeLifecycle<CheckedContinuation<Void, Never>>()
     /// Whether the runtime is closing or closed: instances stop and nothing new is launched.
@@ -129,6 +129,9 @@ final class InstanceRecord: @unchecked Sendable {
     /// Deliveries that found `live`'s mailbox closed: it ended, and they wait to learn what comes
     /// next (a continue-as-new's execution, or the end) before they try again.
     var handoffWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Where ``InstanceRecords`` keeps it in its array.
+    var slot = 0
 
     init(status: InstanceStatus, live: OrchestrationInstance? = nil) {
         self.status = status

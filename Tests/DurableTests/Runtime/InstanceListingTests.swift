@@ -5,15 +5,10 @@ import Testing
 /// `list`'s page selection: one pass keeping a sorted page instead of sorting every match.
 @Suite struct InstanceListingTests {
     @Test func thePageIsTheSmallestIdsInOrder() {
-        var generator = SystemRandomNumberGenerator()
         for count in [0, 1, 2, 7, 100, 1_000] {
-            let entries = (0..<count).map { index in
-                (id: "id-\(UInt32.random(in: 0...UInt32(max(1, count / 3)), using: &generator))", record: index)
-            }
+            let ids = (0..<count).map { _ in "id-\(UInt32.random(in: 0...UInt32(max(1, count / 3))))" }
             for pageSize in [1, 2, 5, 100, 2_000] {
-                let expected = entries.sorted { ($0.id, $0.record) < ($1.id, $1.record) }.prefix(pageSize).map(\.id)
-                let page = Engine.smallestIds(pageSize, of: entries)
-                #expect(page.map(\.id) == Array(expected), "\(count) entries, page of \(pageSize)")
+                #expect(Engine.smallestIds(pageSize, of: ids) == Array(Set(ids).sorted().prefix(pageSize)), "\(count) ids, page of \(pageSize)")
             }
         }
     }

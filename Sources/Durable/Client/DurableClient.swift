@@ -147,7 +147,12 @@ public struct DurableClient: Sendable {
         try engine.status(of: instanceId)
     }
 
-    /// Instances matching `query`, a page at a time.
+    /// Instances matching `query`, a page at a time, ordered by instance id.
+    ///
+    /// A page is not one instant's view (so listing never holds up starts and status reads): an
+    /// instance started, ended or purged during the call may or may not be in it, and each status
+    /// is as it was when the page was made. One that matches throughout is listed exactly once
+    /// across the pages.
     public func list(_ query: InstanceQuery = InstanceQuery()) async -> InstancePage {
         engine.list(query)
     }

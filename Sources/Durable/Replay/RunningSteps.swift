@@ -1,13 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Which executor each thread is running orchestration code for: what the step watchdog looks at.
 ///
 /// Every thread that runs a batch of an executor's jobs has a slot, made on its first batch and
@@ -24,23 +16,19 @@ enum RunningSteps {
     private static let slots = Mutex<[Slot]>([])
 
     /// Each thread's slot, retained by the key; released (and forgotten) when the thread exits.
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            let raw: UnsafeMutableRawPointer? = pointer  // optional on Linux, not on Darwin
-            guard let raw else { return }
-            let slot = Unmanaged<Slot>.fromOpaque(raw).takeRetainedValue()
-            RunningSteps.slots.withLock { slots in slots.removeAll { $0 === slot } }
-        }
-        return key
-    }()
+    private static let key = ThreadLocalKey(onThreadExit: { pointer in
+        let raw: UnsafeMutableRawPointer? = pointer  // optional on Linux, not on Darwin
+        guard let raw else { return }
+        let slot = Unmanaged<Slot>.fromOpaque(raw).takeRetainedValue()
+        RunningSteps.slots.withLock { slots in slots.removeAll { $0 === slot } }
+    })
 
     /// The calling thread's slot, made on first use.
     private static var currentSlot: Slot {
-        if let raw = pthread_getspecific(key) { return Unmanaged<Slot>.fromOpaque(raw).takeUnretainedValue() }
+        if let raw = key.value { return Unmanaged<Slot>.fromOpaque(raw).takeUnretainedValue() }
         let slot = Slot()
         slots.withLock { $0.append(slot) }
-        pthread_setspecific(key, Unmanaged.passRetained(slot).toOpaque())
+        key.value = Unmanaged.passRetained(slot).toOpaque()
         return slot
     }
 

@@ -10,9 +10,16 @@ import Darwin
 final class ThreadLocalKey: Sendable {
     private let key: pthread_key_t
 
-    init() {
+    #if canImport(Darwin)
+    typealias ExitHandler = @convention(c) (UnsafeMutableRawPointer) -> Void
+    #else
+    typealias ExitHandler = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    #endif
+
+    /// `onThreadExit` is called with a thread's value, if it has one, when the thread exits.
+    init(onThreadExit: ExitHandler? = nil) {
         var key = pthread_key_t()
-        pthread_key_create(&key, nil)
+        pthread_key_create(&key, onThreadExit)
         self.key = key
     }
 

@@ -186,11 +186,7 @@ extension Engine {
     /// id twice: one removed and added again meanwhile.)
     static func smallestIds(_ count: Int, of ids: [String]) -> [String] {
         // A large page sorts: each insertion moves up to `count` ids.
-        if count > 256 || ids.count <= count {
-            var sorted = ids.sorted()
-            sorted.removeDuplicates()
-            return Array(sorted.prefix(count))
-        }
+        if count > 256 || ids.count <= count { return Array(Set(ids).sorted().prefix(count)) }
         var page: [String] = []
         page.reserveCapacity(count + 1)
         for id in ids {
@@ -288,16 +284,4 @@ public struct InstancePage: Sendable, Hashable {
     public var instances: [InstanceStatus]
     /// Pass this as the next query's `continuationToken` to get the next page; `nil` on the last page.
     public var continuationToken: String?
-}
-
-extension [String] {
-    /// Removes the neighbours equal to the id before them (all duplicates, in a sorted array).
-    fileprivate mutating func removeDuplicates() {
-        var kept = 0
-        for index in indices where index == 0 || self[index] != self[kept - 1] {
-            self[kept] = self[index]
-            kept += 1
-        }
-        removeLast(count - kept)
-    }
 }

@@ -18,7 +18,6 @@ import Darwin
 struct InstanceRecords {
     private var byId: [String: InstanceRecord] = [:]
     private var slots: [InstanceRecord?] = []
-    private var holes = 0
     /// Changes whenever records move to other slots; a walk started before is void.
     private(set) var layout = 0
 
@@ -50,7 +49,7 @@ struct InstanceRecords {
     mutating func removeValue(forKey id: String) -> InstanceRecord? {
         guard let removed = byId.removeValue(forKey: id) else { return nil }
         slots[removed.slot] = nil
-        holes += 1
+        let holes = slots.count - byId.count
         if holes > 1_024, holes > slots.count / 2 { closeHoles() }
         return removed
     }
@@ -69,7 +68,6 @@ struct InstanceRecords {
     private mutating func closeHoles() {
         slots.removeAll { $0 == nil }
         for (slot, record) in slots.enumerated() { record?.slot = slot }
-        holes = 0
         layout &+= 1
     }
 }

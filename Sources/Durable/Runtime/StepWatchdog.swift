@@ -31,7 +31,9 @@ extension Engine {
             guard executor.host == engine, let step = executor.currentStep else { return nil }
             return WatchedStep(executor: executor, step: step, since: now)
         }
-        let (stalled, released) = table.withLock { table -> ([(id: String, since: Date)], [WatchedStep]) in
+        // The steps let go of come out of the lock and are released here, after it: one may hold
+        // the last reference to an executor, whose instance's deinit must not run under the lock.
+        let (stalled, _) = table.withLock { table -> ([(id: String, since: Date)], [WatchedStep]) in
             var next: [WatchedStep] = []
             var stalled: [(id: String, since: Date)] = []
             for var seen in running {
@@ -54,13 +56,10 @@ extension Engine {
                     record.status.stalledSince = nil
                 }
             }
-            // The steps let go of are released after the lock: one may hold the last reference
-            // to an executor, whose instance's deinit must not run under the table's lock.
             let released = table.watchedSteps
             table.watchedSteps = next
             return (stalled, released)
         }
-        withExtendedLifetime(released) {}
         for (id, since) in stalled {
             log(
                 "Orchestration '\(id)' has run one step since \(since) without suspending (a blocking call, an endless"
